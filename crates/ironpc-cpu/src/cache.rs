@@ -1,0 +1,243 @@
+//! The decode-once cache. A block is a run of up to 32 decoded instructions starting at a
+//! physical address, for one code bitness, ending at any control transfer or at the end of
+//! the page. Blocks live in a bump arena that is flushed whole when full (no per-block frees);
+//! a direct-mapped table finds them. Each RAM page remembers its blocks, so a store into code
+//! (seen by the MMU's code-page marks) drops exactly the blocks of that page.
+
+use std::collections::HashMap;
+
+use iced_x86::{Decoder, DecoderError, DecoderOptions, FlowControl, Instruction};
+
+use crate::bus::{PageMap, Sys};
+use crate::uop::Uop;
+use crate::Cpu;
+
+/// Instructions per block at most.
+pub const MAX_BLOCK: usize = 32;
+const MAP_BITS: u32 = 14;
+const MAP_SIZE: usize = 1 << MAP_BITS;
+/// Uops in the arena before a flush.
+const ARENA: usize = 1 << 17;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block {
+    key: u64,
+    pub(crate) first: u32,
+    pub(crate) n: u16,
+    /// Bytes the block covers (for the CS-limit check).
+    pub(crate) bytes: u16,
+    valid: bool,
+}
+
+/// The cache of decoded blocks.
+pub struct CodeCache {
+    map: Box<[u32]>,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) uops: Vec<Uop>,
+    page_blocks: HashMap<u32, Vec<u32>>,
+    fetch: Vec<u8>,
+    /// Scratch block for an instruction that straddles a page boundary (decoded every time).
+    pub(crate) straddle: Option<Uop>,
+}
+
+const NO_BLOCK: u32 = u32::MAX;
+
+impl Default for CodeCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CodeCache {
+    /// An empty cache with its arena reserved up front (the run loop never allocates).
+    pub fn new() -> CodeCache {
+        CodeCache {
+            map: vec![NO_BLOCK; MAP_SIZE].into_boxed_slice(),
+            blocks: Vec::with_capacity(ARENA / 4),
+            uops: Vec::with_capacity(ARENA + MAX_BLOCK),
+            page_blocks: HashMap::new(),
+            fetch: Vec::with_capacity(4096 + 16),
+            straddle: None,
+        }
+    }
+
+    fn slot(key: u64) -> usize {
+        let h = (key ^ (key >> 13) ^ (key >> 27)).wrapping_mul(0x9E37_79B9);
+        (h as usize) & (MAP_SIZE - 1)
+    }
+
+    /// Drop everything (mode changes that blocks baked in, arena full).
+    pub fn flush(&mut self, cpu: &mut Cpu) {
+        self.map.fill(NO_BLOCK);
+        self.blocks.clear();
+        self.uops.clear();
+        for (page, _) in self.page_blocks.drain() {
+            cpu.tlb.clear_code(page);
+        }
+        cpu.stats.cache_flushes += 1;
+    }
+
+    /// Drop the blocks of RAM pages whose code was overwritten.
+    pub fn handle_smc(&mut self, cpu: &mut Cpu) {
+        while let Some(page) = cpu.tlb.smc.pop() {
+            if let Some(ids) = self.page_blocks.remove(&page) {
+                for id in ids {
+                    if let Some(b) = self.blocks.get_mut(id as usize) {
+                        b.valid = false;
+                    }
+                }
+            }
+            cpu.tlb.clear_code(page);
+        }
+    }
+
+    /// Find or decode the block at `phys` for `bitness`. Returns the block index, or
+    /// `Ok(None)` when the instruction there straddles a page (then `self.straddle` holds
+    /// it, decoded for this one execution).
+    pub(crate) fn lookup(
+        &mut self,
+        cpu: &mut Cpu,
+        sys: &mut Sys,
+        lin: u32,
+        phys: u32,
+        ram: Option<u32>,
+    ) -> Result<Option<u32>, crate::Fault> {
+        let bitness = cpu.bitness();
+        let key = (u64::from(phys) << 1) | u64::from(bitness == 32);
+        let slot = Self::slot(key);
+        let id = self.map[slot];
+        if let Some(b) = self.blocks.get(id as usize) {
+            let cs_hi = cpu.segs[crate::state::CS].hi;
+            let last = cpu.eip.wrapping_add(u32::from(b.bytes).max(1) - 1);
+            if b.key == key && b.valid && last >= cpu.eip && last <= cs_hi {
+                return Ok(Some(id));
+            }
+        }
+        self.decode(cpu, sys, lin, phys, ram, bitness, key, slot)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    fn decode(
+        &mut self,
+        cpu: &mut Cpu,
+        sys: &mut Sys,
+        lin: u32,
+        phys: u32,
+        ram: Option<u32>,
+        bitness: u32,
+        key: u64,
+        slot: usize,
+    ) -> Result<Option<u32>, crate::Fault> {
+        if self.uops.len() + MAX_BLOCK > ARENA {
+            self.flush(cpu);
+        }
+        cpu.stats.blocks_decoded += 1;
+        // The bytes from `phys` to the end of its page.
+        let page_left = 0x1000 - (phys & 0xFFF) as usize;
+        self.fetch.clear();
+        match ram {
+            Some(off) if sys.ram.len() >= off as usize + page_left => {
+                self.fetch
+                    .extend_from_slice(&sys.ram[off as usize..off as usize + page_left]);
+            }
+            _ => {
+                for i in 0..page_left as u32 {
+                    let b = cpu.phys_rd(sys, phys + i, 1) as u8;
+                    self.fetch.push(b);
+                }
+            }
+        }
+        let eip = cpu.eip;
+        let cs_hi = cpu.segs[crate::state::CS].hi;
+        let mut dec = Decoder::with_ip(bitness, &self.fetch, u64::from(eip), DecoderOptions::NONE);
+        let first = self.uops.len() as u32;
+        let mut ins = Instruction::default();
+        let mut bytes = 0u32;
+        let mut n = 0usize;
+        while n < MAX_BLOCK {
+            let pos = dec.position();
+            dec.decode_out(&mut ins);
+            if ins.is_invalid() && dec.last_error() == DecoderError::NoMoreBytes {
+                if n == 0 {
+                    // The first instruction runs off the page: decode it alone, every time.
+                    self.straddle = Some(self.decode_straddle(cpu, sys, lin, bitness)?);
+                    return Ok(None);
+                }
+                break;
+            }
+            let end = eip.wrapping_add(pos as u32 + ins.len() as u32 - 1);
+            let end = if bitness == 16 { end & 0xFFFF } else { end };
+            if end > cs_hi && n > 0 {
+                break; // the rest is beyond the CS limit: fault when reached
+            }
+            let u = Uop::new(&ins, crate::table::handler(&ins));
+            self.uops.push(u);
+            n += 1;
+            bytes = (pos + ins.len()) as u32;
+            if ends_block(&ins) {
+                break;
+            }
+            // 16-bit code wraps at 64 KiB: a new block starts at IP 0.
+            if bitness == 16 && eip.wrapping_add(bytes) > 0xFFFF {
+                break;
+            }
+        }
+        let id = self.blocks.len() as u32;
+        self.blocks.push(Block {
+            key,
+            first,
+            n: n as u16,
+            bytes: bytes as u16,
+            valid: true,
+        });
+        self.map[slot] = id;
+        if let Some(off) = ram {
+            cpu.tlb.mark_code(off, bytes);
+            self.page_blocks.entry(off & !0xFFF).or_default().push(id);
+        }
+        Ok(Some(id))
+    }
+
+    /// Decode one instruction whose bytes cross into the next page.
+    fn decode_straddle(
+        &mut self,
+        cpu: &mut Cpu,
+        sys: &mut Sys,
+        lin: u32,
+        bitness: u32,
+    ) -> Result<Uop, crate::Fault> {
+        let mut buf = [0u8; 15];
+        let first = (0x1000 - (lin & 0xFFF)).min(15) as usize;
+        buf[..first].copy_from_slice(&self.fetch[..first]);
+        let user = cpu.cpl == 3;
+        let p2 = cpu.translate(
+            sys,
+            lin.wrapping_add(first as u32),
+            crate::mmu::Access::Exec,
+            user,
+        )?;
+        for (i, b) in buf.iter_mut().enumerate().skip(first) {
+            *b = cpu.phys_rd(sys, p2.addr + (i - first) as u32, 1) as u8;
+        }
+        let mut dec = Decoder::with_ip(bitness, &buf, u64::from(cpu.eip), DecoderOptions::NONE);
+        let ins = dec.decode();
+        Ok(Uop::new(&ins, crate::table::handler(&ins)))
+    }
+}
+
+/// Does this instruction end a block? Control transfers do; so do instructions whose
+/// handlers may change what later instructions of the block assume — those handlers set
+/// `Cpu::brk` themselves, so the static rule is only about flow control.
+fn ends_block(ins: &Instruction) -> bool {
+    !matches!(ins.flow_control(), FlowControl::Next) || ins.is_invalid()
+}
+
+/// Is the RAM page mapping `phys` the one a block would be registered under?
+#[allow(dead_code)]
+pub(crate) fn ram_of(sys: &mut Sys, phys: u32) -> Option<u32> {
+    match sys.bus.map_page(phys & !0xFFF) {
+        PageMap::Ram { offset, .. } => Some(offset + (phys & 0xFFF)),
+        PageMap::Io => None,
+    }
+}
