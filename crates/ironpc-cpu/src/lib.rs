@@ -19,6 +19,7 @@ mod stack;
 pub mod state;
 pub mod table;
 pub mod task;
+pub mod testkit;
 pub mod uop;
 pub mod width;
 
@@ -59,4 +60,3 @@ pub struct Stats {
     /// The first exception of the run: vector, CS selector, EIP.
     pub first_exception: Option<(u8, u16, u32)>,
 }
-
