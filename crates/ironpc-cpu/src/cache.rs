@@ -27,7 +27,19 @@ pub(crate) struct Block {
     /// Bytes the block covers (for the CS-limit check).
     pub(crate) bytes: u16,
     valid: bool,
+    /// The last two successors: linear EIP, block index, TLB generation when recorded.
+    pub(crate) next: [Chain; 2],
 }
+
+/// A remembered successor of a block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Chain {
+    pub(crate) lin: u32,
+    pub(crate) id: u32,
+    pub(crate) gen: u32,
+}
+
+const NO_CHAIN: Chain = Chain { lin: 0, id: NO_BLOCK, gen: 0 };
 
 /// The cache of decoded blocks.
 pub struct CodeCache {
@@ -40,7 +52,7 @@ pub struct CodeCache {
     pub(crate) straddle: Option<Uop>,
 }
 
-const NO_BLOCK: u32 = u32::MAX;
+pub(crate) const NO_BLOCK: u32 = u32::MAX;
 
 impl Default for CodeCache {
     fn default() -> Self {
@@ -68,6 +80,7 @@ impl CodeCache {
 
     /// Drop everything (mode changes that blocks baked in, arena full).
     pub fn flush(&mut self, cpu: &mut Cpu) {
+        cpu.tlb.gen = cpu.tlb.gen.wrapping_add(1);
         self.map.fill(NO_BLOCK);
         self.blocks.clear();
         self.uops.clear();
@@ -79,6 +92,7 @@ impl CodeCache {
 
     /// Drop the blocks of RAM pages whose code was overwritten.
     pub fn handle_smc(&mut self, cpu: &mut Cpu) {
+        cpu.tlb.gen = cpu.tlb.gen.wrapping_add(1);
         while let Some(page) = cpu.tlb.smc.pop() {
             if let Some(ids) = self.page_blocks.remove(&page) {
                 for id in ids {
@@ -88,6 +102,23 @@ impl CodeCache {
                 }
             }
             cpu.tlb.clear_code(page);
+        }
+    }
+
+    /// Follow `prev`'s chain to the block at linear `lin`, if one was recorded in this
+    /// generation.
+    #[inline(always)]
+    pub(crate) fn chained(&self, prev: u32, lin: u32, gen: u32) -> Option<u32> {
+        let b = self.blocks.get(prev as usize)?;
+        b.next.iter().find(|c| c.lin == lin && c.gen == gen).map(|c| c.id)
+    }
+
+    /// Remember that block `next` followed block `prev` at linear `lin`.
+    #[inline]
+    pub(crate) fn link(&mut self, prev: u32, lin: u32, next: u32, gen: u32) {
+        if let Some(b) = self.blocks.get_mut(prev as usize) {
+            b.next[1] = b.next[0];
+            b.next[0] = Chain { lin, id: next, gen };
         }
     }
 
@@ -103,7 +134,8 @@ impl CodeCache {
         ram: Option<u32>,
     ) -> Result<Option<u32>, crate::Fault> {
         let bitness = cpu.bitness();
-        let key = (u64::from(phys) << 1) | u64::from(bitness == 32);
+        // RAM code is keyed by its RAM offset, other code by physical address.
+        let key = (u64::from(phys) << 2) | (u64::from(ram.is_none()) << 1) | u64::from(bitness == 32);
         let slot = Self::slot(key);
         let id = self.map[slot];
         if let Some(b) = self.blocks.get(id as usize) {
@@ -190,11 +222,16 @@ impl CodeCache {
             n: n as u16,
             bytes: bytes as u16,
             valid: true,
+            next: [NO_CHAIN; 2],
         });
-        self.map[slot] = id;
         if let Some(off) = ram {
+            self.map[slot] = id;
             cpu.tlb.mark_code(off, bytes);
             self.page_blocks.entry(off & !0xFFF).or_default().push(id);
+        } else {
+            // Code outside RAM (MMIO, unmapped) cannot be watched for writes: use the block
+            // once and decode it again next time.
+            self.map[slot] = NO_BLOCK;
         }
         Ok(Some(id))
     }

@@ -2,7 +2,7 @@
 //! faults and interrupts at instruction boundaries. Nothing here allocates.
 
 use crate::bus::Sys;
-use crate::cache::CodeCache;
+use crate::cache::{CodeCache, NO_BLOCK};
 use crate::fault::Fault;
 use crate::flags::{IF, TF};
 use crate::interrupt::{Event, IntKind};
@@ -51,6 +51,8 @@ impl Interp {
         let cache = &mut self.cache;
         let end = cpu.icount.saturating_add(budget);
         cpu.check_irq = true;
+        // The block that ran last, for chaining (NO_BLOCK after anything irregular).
+        let mut prev = NO_BLOCK;
         loop {
             if let Some(why) = cpu.shutdown {
                 return Exit::Shutdown(why);
@@ -66,6 +68,7 @@ impl Interp {
                     cpu.nmi_pending = false;
                     cpu.nmi_blocked = true;
                     cpu.halted = false;
+                    prev = NO_BLOCK;
                     if let Err(f) = cpu.interrupt(sys, 2, IntKind::Nmi, None) {
                         cpu.raise(sys, f);
                     }
@@ -76,6 +79,7 @@ impl Interp {
                     cpu.halted = false;
                     cpu.stats.interrupts += 1;
                     cpu.event(Event::Interrupt(v));
+                    prev = NO_BLOCK;
                     if let Err(f) = cpu.interrupt(sys, v, IntKind::External, None) {
                         cpu.raise(sys, f);
                     }
@@ -96,19 +100,35 @@ impl Interp {
                 continue;
             }
             let lin = cpu.segs[CS].base.wrapping_add(eip);
-            let phys = match cpu.translate(sys, lin, Access::Exec, cpu.cpl == 3) {
-                Ok(p) => p,
-                Err(f) => {
-                    cpu.raise(sys, f);
-                    continue;
-                }
-            };
-            let key_addr = phys.ram.unwrap_or(phys.addr);
-            let block = match cache.lookup(cpu, sys, lin, key_addr, phys.ram) {
-                Ok(b) => b,
-                Err(f) => {
-                    cpu.raise(sys, f);
-                    continue;
+            let gen = cpu.tlb.gen;
+            let block = match cache.chained(prev, lin, gen) {
+                Some(id) => Some(id),
+                None => {
+                    let (key_addr, ram) = match cpu.fetch_fast(lin) {
+                        Some(off) => (off, Some(off)),
+                        None => match cpu.translate(sys, lin, Access::Exec, cpu.cpl == 3) {
+                            Ok(p) => (p.ram.unwrap_or(p.addr), p.ram),
+                            Err(f) => {
+                                prev = NO_BLOCK;
+                                cpu.raise(sys, f);
+                                continue;
+                            }
+                        },
+                    };
+                    match cache.lookup(cpu, sys, lin, key_addr, ram) {
+                        Ok(Some(id)) => {
+                            if cpu.tlb.gen == gen && ram.is_some() {
+                                cache.link(prev, lin, id, gen);
+                            }
+                            Some(id)
+                        }
+                        Ok(None) => None,
+                        Err(f) => {
+                            prev = NO_BLOCK;
+                            cpu.raise(sys, f);
+                            continue;
+                        }
+                    }
                 }
             };
             let single = shadow || cpu.flags.sys(TF);
@@ -132,19 +152,24 @@ impl Interp {
                     None => continue,
                 },
             };
+            // TF as it was before the block: a POPF/IRET that sets TF traps only after the
+            // instruction that follows it (SDM vol. 3, 17.3.1.4).
+            let tf = cpu.flags.sys(TF);
+            prev = block.unwrap_or(NO_BLOCK);
             for u in uops {
                 let start = cpu.eip;
                 cpu.eip = start.wrapping_add(u32::from(u.len)) & ip_mask;
-                let tf = cpu.flags.sys(TF);
                 if let Err(f) = (u.exec)(cpu, sys, u) {
                     cpu.eip = start;
+                    prev = NO_BLOCK;
                     cpu.raise(sys, f);
                     break;
                 }
                 cpu.icount += 1;
                 if tf {
-                    // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4).
+                    // Single-step trap after the instruction.
                     cpu.dr[6] |= 1 << 14;
+                    prev = NO_BLOCK;
                     if let Err(f) = cpu.interrupt(sys, 1, IntKind::Exception, None) {
                         cpu.raise(sys, f);
                     }

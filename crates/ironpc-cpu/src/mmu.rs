@@ -61,6 +61,9 @@ pub(crate) struct Tlb {
     code: Vec<u64>,
     /// RAM pages whose code was overwritten since the cache last looked.
     pub(crate) smc: Vec<u32>,
+    /// Bumped whenever a cached fetch decision may have become stale (any TLB flush, a CS
+    /// load, dropped blocks): block chains recorded under an older generation are ignored.
+    pub(crate) gen: u32,
 }
 
 impl Tlb {
@@ -69,14 +72,17 @@ impl Tlb {
             e: Box::new([EMPTY; TLB_SIZE]),
             code: vec![0; ram_bytes.div_ceil(4096)],
             smc: Vec::with_capacity(16),
+            gen: 0,
         }
     }
 
     pub(crate) fn flush_all(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
         self.e.fill(EMPTY);
     }
 
     fn flush_non_global(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
         for e in self.e.iter_mut() {
             if !e.global {
                 *e = EMPTY;
@@ -85,6 +91,7 @@ impl Tlb {
     }
 
     fn flush_page(&mut self, lin: u32) {
+        self.gen = self.gen.wrapping_add(1);
         let e = &mut self.e[(lin >> 12) as usize & (TLB_SIZE - 1)];
         if e.tag & !0xFFF == lin & !0xFFF {
             *e = EMPTY;
@@ -197,6 +204,19 @@ impl Cpu {
             return Err(self.seg_fault(seg));
         }
         Ok(s.base.wrapping_add(off))
+    }
+
+    /// Instruction-fetch fast path: the RAM offset of linear address `lin` if the TLB has a
+    /// readable RAM translation for it at the current privilege.
+    #[inline(always)]
+    pub(crate) fn fetch_fast(&self, lin: u32) -> Option<u32> {
+        let e = &self.tlb.e[(lin >> 12) as usize & (TLB_SIZE - 1)];
+        let need = if self.cpl == 3 { R_USR } else { R_SUP };
+        if e.tag == (lin & !0xFFF) | 1 && e.perm & need != 0 {
+            Some(e.ram + (lin & 0xFFF))
+        } else {
+            None
+        }
     }
 
     /// Read `W` at offset `off` of segment `seg`.

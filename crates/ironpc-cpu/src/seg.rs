@@ -187,6 +187,7 @@ impl Cpu {
         self.set_desc_accessed(sys, sel, d)?;
         self.segs[CS] = Desc(d.0 | (1 << 40)).to_segment((sel & !3) | u16::from(cpl));
         self.set_cpl(cpl);
+        self.tlb.gen = self.tlb.gen.wrapping_add(1);
         self.brk = true;
         Ok(())
     }
@@ -201,6 +202,7 @@ impl Cpu {
             s.attr = attr::P | attr::S | attr::CODE | attr::RW | attr::ACCESSED | (3 << 5);
         }
         s.refresh_real();
+        self.tlb.gen = self.tlb.gen.wrapping_add(1);
         self.brk = true;
     }
 

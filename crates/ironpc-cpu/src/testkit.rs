@@ -113,6 +113,7 @@ impl TestMachine {
             cpu.segs[s] = data;
         }
         cpu.cpl = 0;
+        cpu.flush_tlb();
         cpu.eip = eip;
         cpu.regs[crate::state::ESP] = esp;
     }
@@ -126,6 +127,7 @@ impl TestMachine {
             cpu.segs[s] = Segment::real(0, 0xFFFF, data);
         }
         cpu.segs[CS] = Segment::real(cs, 0xFFFF, data | crate::state::attr::CODE);
+        cpu.flush_tlb();
         cpu.eip = u32::from(ip);
     }
 
