@@ -4,5 +4,20 @@
 #![forbid(unsafe_code)]
 
 pub mod bus;
+pub mod cmos;
+pub mod i8042;
+pub mod misc;
+pub mod pci;
+pub mod pic;
+pub mod pit;
+pub mod ps2;
+pub mod uart;
 
 pub use bus::{DevCtx, IrqLines, PortDevice, Size};
+pub use cmos::{Cmos, CmosState};
+pub use i8042::{I8042State, I8042};
+pub use misc::{Dma, DmaState, Port92, Port92State};
+pub use pci::{Pci, PciState};
+pub use pic::{DualPic, PicState};
+pub use pit::{Pit, PitState};
+pub use uart::{Uart, UartState};
