@@ -198,6 +198,11 @@ impl Uart {
         }
     }
 
+    /// Flush the output sink (at the end of a run).
+    pub fn flush_output(&mut self) {
+        let _ = self.sink.flush();
+    }
+
     /// Queue bytes typed on the host. They enter the receive FIFO as the guest makes
     /// room; beyond [`HOST_QUEUE_CAP`] waiting bytes, input is dropped and counted.
     pub fn receive(&mut self, bytes: &[u8]) {

@@ -7,9 +7,15 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
 
 use ironpc_cpu::{CpuBus, Exit, Interp, PageMap, Sys};
+use ironpc_devices::uart::{COM1_BASE, COM1_IRQ};
+use ironpc_devices::{
+    Cmos, DevCtx, Dma, DualPic, IrqLines, Pci, Pit, Port92, PortDevice, Uart, I8042,
+};
 
 use crate::config::{Config, ConfigError, Output};
 use crate::memory::MemMap;
@@ -42,16 +48,66 @@ pub struct Io {
     debugcon: Option<Box<dyn Write + Send>>,
     /// Exit status requested through port 0xF4.
     exit: Option<i32>,
-    /// A reset was requested (port 0x92 bit 0, keyboard controller pulse).
+    /// A reset was requested (port 0x92, the 8042's pulse, PCI 0xCF9).
     reset_request: bool,
+    /// The A20 gate: on when either the 8042 output port or port 0x92 enables it.
     a20: bool,
     a20_changed: bool,
-    port92: u8,
     now_ns: u64,
+    /// The ISA interrupt lines.
+    pub irq: IrqLines,
+    /// The 8259A pair.
+    pub pic: DualPic,
+    /// The 8254 timer (and port 0x61).
+    pub pit: Pit,
+    /// COM1, unless `-serial none`.
+    pub com1: Option<Uart>,
+    /// RTC and CMOS memory.
+    pub cmos: Cmos,
+    /// The keyboard controller.
+    pub kbd: I8042,
+    /// PCI configuration space.
+    pub pci: Pci,
+    /// DMA controllers, page registers, POST port.
+    pub dma: Dma,
+    /// System control port A.
+    pub port92: Port92,
     /// Ports already reported as unknown (one bit per port).
     unknown_seen: Box<[u64; 1024]>,
     /// Count of accesses to unknown ports.
     pub unknown_accesses: u64,
+}
+
+/// Which device answers a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dev {
+    Dma,
+    Pic,
+    Pit,
+    Kbd,
+    Cmos,
+    Port92,
+    Com1,
+    Pci,
+    DebugCon,
+    Exit,
+    None,
+}
+
+fn route(port: u16) -> Dev {
+    match port {
+        0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => Dev::Dma,
+        0x20 | 0x21 | 0xA0 | 0xA1 | 0x4D0 | 0x4D1 => Dev::Pic,
+        0x40..=0x43 | 0x61 => Dev::Pit,
+        0x60 | 0x64 => Dev::Kbd,
+        0x70 | 0x71 => Dev::Cmos,
+        PORT_SYSCTL_A => Dev::Port92,
+        0x3F8..=0x3FF => Dev::Com1,
+        0xCF8..=0xCFF => Dev::Pci,
+        PORT_DEBUGCON => Dev::DebugCon,
+        PORT_EXIT => Dev::Exit,
+        _ => Dev::None,
+    }
 }
 
 impl Io {
@@ -68,6 +124,67 @@ impl Io {
             }
         }
     }
+
+    /// The device behind `dev`, as a port device.
+    fn device(&mut self, dev: Dev) -> Option<&mut dyn PortDevice> {
+        Some(match dev {
+            Dev::Dma => &mut self.dma,
+            Dev::Pic => &mut self.pic,
+            Dev::Pit => &mut self.pit,
+            Dev::Kbd => &mut self.kbd,
+            Dev::Cmos => &mut self.cmos,
+            Dev::Port92 => &mut self.port92,
+            Dev::Com1 => self.com1.as_mut()?,
+            Dev::Pci => &mut self.pci,
+            Dev::DebugCon | Dev::Exit | Dev::None => return None,
+        })
+    }
+
+    /// After any device activity: sample IRQ lines into the PIC, collect reset requests and
+    /// the A20 gate.
+    fn settle(&mut self) {
+        self.pic.update(&self.irq);
+        if self.kbd.take_reset_request()
+            | self.port92.take_reset_request()
+            | self.pci.take_reset_request()
+        {
+            self.reset_request = true;
+        }
+        let a20 = self.kbd.a20() || self.port92.a20();
+        if a20 != self.a20 {
+            self.a20 = a20;
+            self.a20_changed = true;
+        }
+    }
+
+    /// The earliest virtual time at which a device needs `advance`.
+    fn next_event(&self) -> Option<u64> {
+        [
+            self.pit.next_event(),
+            self.cmos.next_event(),
+            self.kbd.next_event(),
+            self.com1.as_ref().and_then(|u| u.next_event()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Bring every device's time forward to `now`.
+    fn advance(&mut self, now: u64) {
+        self.now_ns = now;
+        let mut cx = DevCtx {
+            now,
+            irq: &mut self.irq,
+        };
+        self.pit.advance(&mut cx);
+        self.cmos.advance(&mut cx);
+        self.kbd.advance(&mut cx);
+        if let Some(u) = self.com1.as_mut() {
+            u.advance(&mut cx);
+        }
+        self.settle();
+    }
 }
 
 impl CpuBus for Io {
@@ -77,34 +194,39 @@ impl CpuBus for Io {
 
     fn mem_read(&mut self, _paddr: u32, size: u8) -> u32 {
         // VGA window and unmapped space: all ones until a device claims them.
-        if size >= 4 {
-            u32::MAX
-        } else {
-            (1u32 << (8 * u32::from(size))) - 1
-        }
+        ones(size)
     }
 
     fn mem_write(&mut self, _paddr: u32, _size: u8, _value: u32) {}
 
     fn io_in(&mut self, port: u16, size: u8) -> u32 {
-        let ones = if size >= 4 {
-            u32::MAX
-        } else {
-            (1u32 << (8 * u32::from(size))) - 1
-        };
-        match port {
-            PORT_DEBUGCON => 0xE9,
-            PORT_SYSCTL_A => u32::from(self.port92 & !1) | if self.a20 { 2 } else { 0 },
-            _ => {
+        let dev = route(port);
+        let now = self.now_ns;
+        let v = match dev {
+            Dev::DebugCon => 0xE9,
+            Dev::None | Dev::Exit => {
                 self.log_unknown(port, false);
-                ones
+                ones(size)
             }
-        }
+            _ => {
+                let mut irq = self.irq;
+                let v = match self.device(dev) {
+                    Some(d) => d.read(port, size, &mut DevCtx { now, irq: &mut irq }),
+                    None => ones(size),
+                };
+                self.irq = irq;
+                self.settle();
+                v
+            }
+        };
+        v & ones(size)
     }
 
-    fn io_out(&mut self, port: u16, _size: u8, value: u32) {
-        match port {
-            PORT_DEBUGCON => {
+    fn io_out(&mut self, port: u16, size: u8, value: u32) {
+        let dev = route(port);
+        let now = self.now_ns;
+        match dev {
+            Dev::DebugCon => {
                 if let Some(w) = self.debugcon.as_mut() {
                     let _ = w.write_all(&[value as u8]);
                     if value as u8 == b'\n' {
@@ -112,30 +234,27 @@ impl CpuBus for Io {
                     }
                 }
             }
-            PORT_EXIT => self.exit = Some((((value & 0xFF) as i32) << 1) | 1),
-            PORT_SYSCTL_A => {
-                let v = value as u8;
-                let a20 = v & 2 != 0;
-                if a20 != self.a20 {
-                    self.a20 = a20;
-                    self.a20_changed = true;
+            Dev::Exit => self.exit = Some((((value & 0xFF) as i32) << 1) | 1),
+            Dev::None => self.log_unknown(port, true),
+            _ => {
+                let mut irq = self.irq;
+                if let Some(d) = self.device(dev) {
+                    d.write(port, size, value, &mut DevCtx { now, irq: &mut irq });
                 }
-                if v & 1 != 0 && self.port92 & 1 == 0 {
-                    self.reset_request = true;
-                }
-                self.port92 = v;
+                self.irq = irq;
+                self.settle();
             }
-            _ => self.log_unknown(port, true),
         }
     }
 
     fn intr_pending(&mut self) -> bool {
-        false
+        self.pic.intr()
     }
 
     fn intr_ack(&mut self) -> u8 {
-        // No interrupt controller yet: a spurious vector, as an 8259A gives IRQ 7.
-        0x0F
+        let v = self.pic.ack();
+        self.pic.update(&self.irq);
+        v
     }
 
     fn now_ns(&self) -> u64 {
@@ -144,6 +263,15 @@ impl CpuBus for Io {
 
     fn wants_stop(&mut self) -> bool {
         self.exit.is_some() || self.reset_request || self.a20_changed
+    }
+}
+
+/// All ones in `size` bytes.
+fn ones(size: u8) -> u32 {
+    if size >= 4 {
+        u32::MAX
+    } else {
+        (1u32 << (8 * u32::from(size))) - 1
     }
 }
 
@@ -158,8 +286,11 @@ pub struct Board {
     bios: Vec<u8>,
     ips: u64,
     no_reboot: bool,
+    pace: bool,
     /// Virtual nanoseconds skipped while halted.
     skipped_ns: u64,
+    /// Host bytes for COM1.
+    serial_in: Option<Receiver<Vec<u8>>>,
 }
 
 fn open_output(o: &Output) -> Result<Option<Box<dyn Write + Send>>, ConfigError> {
@@ -187,6 +318,17 @@ impl Board {
             return Err(ConfigError::BiosSize(rom));
         }
         let ram_bytes = cfg.ram_mib as usize * 1024 * 1024;
+        let com1 = match cfg.serial {
+            Output::None => None,
+            ref o => {
+                let sink: Box<dyn Write + Send> =
+                    open_output(o)?.unwrap_or_else(|| Box::new(io::sink()));
+                Some(Uart::new(COM1_BASE, COM1_IRQ, sink))
+            }
+        };
+        let mut cmos = Cmos::new(cfg.rtc_start);
+        cmos.set_memory_sizes(ram_bytes as u64);
+        cmos.update_checksum();
         let io = Io {
             map: MemMap {
                 ram: ram_bytes as u32,
@@ -195,10 +337,18 @@ impl Board {
             debugcon: open_output(&cfg.debugcon)?,
             exit: None,
             reset_request: false,
-            a20: false,
+            a20: true,
             a20_changed: false,
-            port92: 0,
             now_ns: 0,
+            irq: IrqLines::default(),
+            pic: DualPic::new(),
+            pit: Pit::new(),
+            com1,
+            cmos,
+            kbd: I8042::new(),
+            pci: Pci::new(),
+            dma: Dma::new(),
+            port92: Port92::new(),
             unknown_seen: Box::new([0; 1024]),
             unknown_accesses: 0,
         };
@@ -209,24 +359,39 @@ impl Board {
             bios: cfg.bios.clone(),
             ips: cfg.ips.max(1),
             no_reboot: cfg.no_reboot,
+            pace: cfg.pace,
             skipped_ns: 0,
+            serial_in: None,
         };
         b.power_on();
         Ok(b)
     }
 
-    /// Load the ROM, reset the CPU and the A20 gate.
+    /// Feed COM1 from a channel of host bytes (a stdin reader thread, a test).
+    pub fn set_serial_input(&mut self, rx: Receiver<Vec<u8>>) {
+        self.serial_in = Some(rx);
+    }
+
+    /// Load the ROM and reset the CPU and the board's reset-line devices. The RTC/CMOS
+    /// keeps its time and memory and COM1 keeps its output, as on a real board.
     fn power_on(&mut self) {
         let low = self.io.map.rom_low() as usize;
         self.ram[low..low + self.bios.len()].copy_from_slice(&self.bios);
         self.cpu.reset();
-        // A20 is enabled at power-on, as on QEMU's PC and most chipsets: the reset vector
-        // fetch at FFFFFFF0 must reach the ROM.
-        self.io.a20 = true;
-        self.io.port92 = 2;
-        self.io.reset_request = false;
-        self.io.a20_changed = false;
-        self.cpu.cpu.set_a20(true);
+        let io = &mut self.io;
+        io.irq = IrqLines::default();
+        io.pic = DualPic::new();
+        io.pit = Pit::new();
+        io.kbd = I8042::new();
+        io.pci = Pci::new();
+        io.dma = Dma::new();
+        io.port92 = Port92::new();
+        io.reset_request = false;
+        io.a20_changed = false;
+        io.a20 = io.kbd.a20() || io.port92.a20();
+        // The reset-vector fetch at FFFFFFF0 needs A20 on; both QEMU's PC and the 8042's
+        // power-on output port have it on.
+        self.cpu.cpu.set_a20(io.a20);
     }
 
     /// Virtual time now, in nanoseconds.
@@ -235,29 +400,74 @@ impl Board {
         run + self.skipped_ns
     }
 
+    /// Instructions that take `ns` of virtual time (at least 1).
+    fn instrs_for(&self, ns: u64) -> u64 {
+        ((u128::from(ns) * u128::from(self.ips)).div_ceil(1_000_000_000) as u64).max(1)
+    }
+
     /// Run until the guest exits, resets (with `no_reboot`), triple-faults (with
     /// `no_reboot`), halts for good, or `deadline` (host time) passes.
     pub fn run(&mut self, deadline: Option<Instant>) -> RunOutcome {
-        const SLICE: u64 = 2_000_000;
+        /// Instructions between looks at the host (deadline, serial input).
+        const SLICE: u64 = 1_000_000;
+        let host_start = Instant::now();
+        let vt_start = self.now_ns();
         loop {
-            self.io.now_ns = self.now_ns();
+            self.poll_host_input();
+            let now = self.now_ns();
+            self.io.advance(now);
+            let budget = match self.io.next_event() {
+                Some(t) if t > now => self.instrs_for(t - now).min(SLICE),
+                Some(_) => 1,
+                None => SLICE,
+            };
             let exit = {
                 let mut sys = Sys {
                     ram: &mut self.ram,
                     bus: &mut self.io,
                 };
-                self.cpu.run(&mut sys, SLICE)
+                self.cpu.run(&mut sys, budget)
             };
             self.io.now_ns = self.now_ns();
             match exit {
                 Exit::Budget => {}
                 Exit::Halted => {
-                    let why = if self.cpu.cpu.flags.sys(ironpc_cpu::flags::IF) {
-                        "CPU halted waiting for an interrupt, and no device can raise one"
-                    } else {
-                        "CPU halted with interrupts disabled"
-                    };
-                    return RunOutcome::Halted(why.to_string());
+                    let now = self.now_ns();
+                    let next = self.io.next_event();
+                    let waiting =
+                        self.cpu.cpu.flags.sys(ironpc_cpu::flags::IF) || self.cpu.cpu.nmi_pending;
+                    match next {
+                        _ if !waiting => {
+                            self.flush();
+                            return RunOutcome::Halted(
+                                "CPU halted with interrupts disabled".into(),
+                            );
+                        }
+                        None if self.serial_in.is_none() => {
+                            self.flush();
+                            return RunOutcome::Halted(
+                                "CPU halted waiting for an interrupt, and no device can raise one"
+                                    .into(),
+                            );
+                        }
+                        None => std::thread::sleep(Duration::from_millis(10)),
+                        Some(t) => {
+                            // Idle: skip virtual time to the next event instead of spinning,
+                            // and keep virtual time from running ahead of host time.
+                            self.skipped_ns += t.saturating_sub(now);
+                            if self.pace {
+                                let vt = Duration::from_nanos(self.now_ns() - vt_start);
+                                let host = host_start.elapsed();
+                                if vt > host {
+                                    let mut nap = vt - host;
+                                    if let Some(d) = deadline {
+                                        nap = nap.min(d.saturating_duration_since(Instant::now()));
+                                    }
+                                    std::thread::sleep(nap);
+                                }
+                            }
+                        }
+                    }
                 }
                 Exit::Stop => {
                     if let Some(code) = self.io.exit {
@@ -291,6 +501,15 @@ impl Board {
         }
     }
 
+    fn poll_host_input(&mut self) {
+        let (Some(rx), Some(u)) = (self.serial_in.as_ref(), self.io.com1.as_mut()) else {
+            return;
+        };
+        while let Ok(bytes) = rx.try_recv() {
+            u.receive(&bytes);
+        }
+    }
+
     /// A one-screen summary of the CPU state and event counters, for debugging.
     pub fn debug_summary(&self) -> String {
         let c = &self.cpu.cpu;
@@ -317,6 +536,9 @@ impl Board {
     pub fn flush(&mut self) {
         if let Some(w) = self.io.debugcon.as_mut() {
             let _ = w.flush();
+        }
+        if let Some(u) = self.io.com1.as_mut() {
+            u.flush_output();
         }
     }
 }

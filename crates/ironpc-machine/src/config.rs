@@ -46,6 +46,11 @@ pub struct Config {
     pub no_reboot: bool,
     /// Guest instructions per virtual second (sets the speed of virtual time).
     pub ips: u64,
+    /// RTC time at power-on, as a Unix timestamp.
+    pub rtc_start: i64,
+    /// While the guest idles, keep virtual time from running ahead of host time (sleep
+    /// instead). Off: idle time is skipped at once (fastest, for tests of timed guests).
+    pub pace: bool,
 }
 
 impl Default for Config {
@@ -57,6 +62,8 @@ impl Default for Config {
             serial: Output::Null,
             no_reboot: false,
             ips: 100_000_000,
+            rtc_start: 946_684_800, // 2000-01-01 00:00:00 UTC
+            pace: true,
         }
     }
 }
