@@ -39,7 +39,11 @@ pub(crate) struct Chain {
     pub(crate) gen: u32,
 }
 
-const NO_CHAIN: Chain = Chain { lin: 0, id: NO_BLOCK, gen: 0 };
+const NO_CHAIN: Chain = Chain {
+    lin: 0,
+    id: NO_BLOCK,
+    gen: 0,
+};
 
 /// The cache of decoded blocks.
 pub struct CodeCache {
@@ -110,7 +114,10 @@ impl CodeCache {
     #[inline(always)]
     pub(crate) fn chained(&self, prev: u32, lin: u32, gen: u32) -> Option<u32> {
         let b = self.blocks.get(prev as usize)?;
-        b.next.iter().find(|c| c.lin == lin && c.gen == gen).map(|c| c.id)
+        b.next
+            .iter()
+            .find(|c| c.lin == lin && c.gen == gen)
+            .map(|c| c.id)
     }
 
     /// Remember that block `next` followed block `prev` at linear `lin`.
@@ -135,7 +142,8 @@ impl CodeCache {
     ) -> Result<Option<u32>, crate::Fault> {
         let bitness = cpu.bitness();
         // RAM code is keyed by its RAM offset, other code by physical address.
-        let key = (u64::from(phys) << 2) | (u64::from(ram.is_none()) << 1) | u64::from(bitness == 32);
+        let key =
+            (u64::from(phys) << 2) | (u64::from(ram.is_none()) << 1) | u64::from(bitness == 32);
         let slot = Self::slot(key);
         let id = self.map[slot];
         if let Some(b) = self.blocks.get(id as usize) {

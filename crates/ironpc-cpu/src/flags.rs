@@ -60,7 +60,7 @@ pub enum LazyOp {
     Dec,
     /// SHL/SAL by `b` (1..=31): CF = last bit out, OF = MSB(res) xor CF.
     Shl,
-    /// SHR by `b`: OF = MSB of the original operand.
+    /// SHR by `b`: OF = MSB of the original operand for `b == 1`, else 0.
     Shr,
     /// SAR by `b`: OF = 0.
     Sar,
@@ -209,7 +209,9 @@ impl Flags {
             LazyOp::Dec => self.a == s,
             LazyOp::Logic | LazyOp::Sar => false,
             LazyOp::Shl => ((self.res & s != 0) as u8 ^ self.cf() as u8) != 0,
-            LazyOp::Shr => self.a & s != 0,
+            // SHR: the original MSB for a 1-bit shift; 0 for longer ones (undefined in the SDM;
+            // what Intel (per Bochs) and AMD processors produce).
+            LazyOp::Shr => self.b == 1 && self.a & s != 0,
         }
     }
 
@@ -241,6 +243,36 @@ impl Flags {
             self.bits = self.get();
             self.op = LazyOp::None;
         }
+    }
+
+    /// Replace the bits in `mask` with those of `val`, for instructions whose flags do not fit
+    /// a lazy kind (MUL, BT, rotates, BCD...). Materialises first unless all six arithmetic
+    /// flags are being replaced.
+    #[inline]
+    pub(crate) fn put(&mut self, mask: u32, val: u32) {
+        if mask & ARITH == ARITH {
+            self.op = LazyOp::None;
+        } else {
+            self.materialise();
+        }
+        self.bits = (self.bits & !mask) | (val & mask);
+    }
+
+    /// SF, ZF and PF of a result of size class `size` (0 = 8, 1 = 16, 2 = 32 bits).
+    #[inline]
+    pub(crate) fn szp(size: u8, res: u32) -> u32 {
+        let res = res & MASKS[size as usize % 3];
+        let mut f = 0;
+        if res == 0 {
+            f |= ZF;
+        }
+        if res & SIGNS[size as usize % 3] != 0 {
+            f |= SF;
+        }
+        if parity(res) {
+            f |= PF;
+        }
+        f
     }
 
     /// Set or clear the given bits (materialises first).

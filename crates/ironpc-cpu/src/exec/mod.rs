@@ -11,9 +11,15 @@ use crate::uop::{Handler, Uop};
 use crate::width::{Width, B8, D32, W16};
 
 mod alu;
+mod atomic;
+mod bcd;
+mod bit;
 mod ctrl;
 mod data;
 mod far;
+mod misc;
+mod muldiv;
+mod shift;
 mod stack;
 mod string;
 mod sys;
@@ -35,6 +41,12 @@ pub(crate) fn lookup(ins: &Instruction) -> Option<Handler> {
         .or_else(|| string::lookup(ins))
         .or_else(|| sys::lookup(ins))
         .or_else(|| far::lookup(ins))
+        .or_else(|| muldiv::lookup(ins))
+        .or_else(|| shift::lookup(ins))
+        .or_else(|| bit::lookup(ins))
+        .or_else(|| bcd::lookup(ins))
+        .or_else(|| atomic::lookup(ins))
+        .or_else(|| misc::lookup(ins))
 }
 
 /// LOCK is allowed only on read-modify-write instructions with a memory destination
