@@ -1,7 +1,9 @@
 //! The KVM engine on Linux (kvm-ioctls). The only `unsafe` in IronPC outside dependencies is
 //! here: registering guest memory with KVM.
 
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
 
 use ironpc_cpu::CpuBus;
 use kvm_bindings::{kvm_userspace_memory_region, KVM_MEM_READONLY};
@@ -26,6 +28,68 @@ pub struct KvmEngine {
     mem: MmapMut,
     /// Exits by reason.
     pub stats: ExitStats,
+    /// Times KVM_RUN was interrupted by the kick timer (so devices could catch up).
+    pub kicks: u64,
+}
+
+/// The signal that kicks a vCPU thread out of KVM_RUN.
+fn kick_signal() -> libc::c_int {
+    libc::SIGRTMIN() + 1
+}
+
+extern "C" fn on_kick(_: libc::c_int) {}
+
+/// Install a do-nothing handler for the kick signal (once per process): its only effect is
+/// that a blocked KVM_RUN returns EINTR.
+fn install_kick_handler() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sa` is zero-initialised and then fully set up for a plain handler that
+        // does nothing (async-signal-safe); no SA_RESTART, so KVM_RUN returns EINTR.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_kick as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(kick_signal(), &sa, std::ptr::null_mut());
+        }
+    });
+}
+
+/// A timer thread that interrupts the vCPU thread every `period` while `run` is active.
+struct Kicker {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Kicker {
+    fn start(period: Duration) -> Kicker {
+        install_kick_handler();
+        // SAFETY: pthread_self has no preconditions.
+        let target = unsafe { libc::pthread_self() };
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(period);
+                if flag.load(Ordering::Relaxed) {
+                    break;
+                }
+                // SAFETY: `target` is the thread that owns this Kicker and joins this thread
+                // before it can exit (Drop), so the pthread_t stays valid.
+                unsafe { libc::pthread_kill(target, kick_signal()) };
+            }
+        });
+        Kicker { stop, handle: Some(handle) }
+    }
+}
+
+impl Drop for Kicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 impl KvmEngine {
@@ -101,6 +165,7 @@ impl KvmEngine {
             vcpu,
             mem,
             stats: ExitStats::default(),
+            kicks: 0,
         })
     }
 
@@ -120,20 +185,38 @@ impl KvmEngine {
     }
 
     /// Run the guest until it halts with nothing to inject, the bus wants to stop, the
-    /// guest shuts down, `max_exits` exits have happened, or `deadline` passed (checked at
-    /// each exit).
-    pub fn run(
+    /// guest shuts down, `max_exits` exits have happened, or `deadline` passed.
+    pub fn run(&mut self, bus: &mut dyn CpuBus, max_exits: u64, deadline: Option<Instant>) -> Result<KvmExit, KvmError> {
+        self.run_sliced(bus, max_exits, deadline, None)
+    }
+
+    /// [`KvmEngine::run`], but a timer thread also kicks the vCPU out of the guest after
+    /// `slice` of host time (returning [`KvmExit::Budget`]), so the caller can bring device
+    /// time forward even when the guest makes no exits.
+    pub fn run_sliced(
         &mut self,
         bus: &mut dyn CpuBus,
         max_exits: u64,
         deadline: Option<Instant>,
+        slice: Option<Duration>,
     ) -> Result<KvmExit, KvmError> {
+        let period = match (slice, deadline) {
+            (Some(s), _) => Some(s),
+            (None, Some(d)) => Some(d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))),
+            (None, None) => None,
+        };
+        let _kicker = period.map(Kicker::start);
         for _ in 0..max_exits {
             self.inject(bus)?;
-            let exit = self
-                .vcpu
-                .run()
-                .map_err(|e| KvmError::Internal(e.to_string()))?;
+            let exit = match self.vcpu.run() {
+                Ok(e) => e,
+                Err(e) if e.errno() == libc::EINTR => {
+                    self.kicks += 1;
+                    self.vcpu.set_kvm_immediate_exit(0);
+                    return Ok(KvmExit::Budget);
+                }
+                Err(e) => return Err(KvmError::Internal(e.to_string())),
+            };
             let mut stop = false;
             match exit {
                 VcpuExit::IoOut(port, data) => {

@@ -158,7 +158,7 @@ impl Io {
     }
 
     /// The earliest virtual time at which a device needs `advance`.
-    fn next_event(&self) -> Option<u64> {
+    pub fn next_event(&self) -> Option<u64> {
         [
             self.pit.next_event(),
             self.cmos.next_event(),
@@ -171,7 +171,7 @@ impl Io {
     }
 
     /// Bring every device's time forward to `now`.
-    fn advance(&mut self, now: u64) {
+    pub fn advance(&mut self, now: u64) {
         self.now_ns = now;
         let mut cx = DevCtx {
             now,
@@ -184,6 +184,18 @@ impl Io {
             u.advance(&mut cx);
         }
         self.settle();
+    }
+}
+
+impl Io {
+    /// The exit status the guest asked for through port 0xF4, if it did.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit
+    }
+
+    /// Has the guest asked for a machine reset?
+    pub fn reset_requested(&self) -> bool {
+        self.reset_request
     }
 }
 
