@@ -79,7 +79,10 @@ impl Kicker {
                 unsafe { libc::pthread_kill(target, kick_signal()) };
             }
         });
-        Kicker { stop, handle: Some(handle) }
+        Kicker {
+            stop,
+            handle: Some(handle),
+        }
     }
 }
 
@@ -186,7 +189,12 @@ impl KvmEngine {
 
     /// Run the guest until it halts with nothing to inject, the bus wants to stop, the
     /// guest shuts down, `max_exits` exits have happened, or `deadline` passed.
-    pub fn run(&mut self, bus: &mut dyn CpuBus, max_exits: u64, deadline: Option<Instant>) -> Result<KvmExit, KvmError> {
+    pub fn run(
+        &mut self,
+        bus: &mut dyn CpuBus,
+        max_exits: u64,
+        deadline: Option<Instant>,
+    ) -> Result<KvmExit, KvmError> {
         self.run_sliced(bus, max_exits, deadline, None)
     }
 
@@ -202,7 +210,10 @@ impl KvmEngine {
     ) -> Result<KvmExit, KvmError> {
         let period = match (slice, deadline) {
             (Some(s), _) => Some(s),
-            (None, Some(d)) => Some(d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))),
+            (None, Some(d)) => Some(
+                d.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1)),
+            ),
             (None, None) => None,
         };
         let _kicker = period.map(Kicker::start);

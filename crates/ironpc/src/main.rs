@@ -2,6 +2,8 @@
 //! board, run it, report how the run ended as an exit status.
 
 mod cli;
+#[cfg(target_os = "linux")]
+mod kvm;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -27,12 +29,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<u8> {
-    if args.accel != "interp" {
-        bail!(
-            "-accel {}: only the interp engine is available in this build",
-            args.accel
-        );
-    }
+    let use_kvm = match args.accel.as_str() {
+        "interp" | "tcg" => false,
+        "kvm" if cfg!(target_os = "linux") => true,
+        a => bail!("-accel {a}: expected interp or kvm"),
+    };
     for (flag, given) in [
         ("-fda", args.fda.is_some()),
         ("-fdb", args.fdb.is_some()),
@@ -83,7 +84,23 @@ fn run(args: &Args) -> Result<u8> {
         Some(s) => bail!("--timeout {s}: expected a non-negative number of seconds"),
         None => None,
     };
-    let outcome = board.run(deadline);
+    #[cfg(target_os = "linux")]
+    let outcome = if use_kvm {
+        kvm::run(
+            &mut board,
+            cfg.ram_mib as usize * 1024 * 1024,
+            &cfg.bios,
+            args.no_reboot,
+            deadline,
+        )?
+    } else {
+        board.run(deadline)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let outcome = {
+        let _ = use_kvm;
+        board.run(deadline)
+    };
     if std::env::var_os("IRONPC_DEBUG").is_some() {
         eprintln!("{}", board.debug_summary());
     }
