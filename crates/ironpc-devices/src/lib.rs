@@ -12,6 +12,7 @@ pub mod pic;
 pub mod pit;
 pub mod ps2;
 pub mod uart;
+pub mod vga;
 
 pub use bus::{DevCtx, IrqLines, PortDevice, Size};
 pub use cmos::{Cmos, CmosState};
@@ -21,3 +22,4 @@ pub use pci::{Pci, PciState};
 pub use pic::{DualPic, PicState};
 pub use pit::{Pit, PitState};
 pub use uart::{Uart, UartState};
+pub use vga::{Frame, Vga, VgaState};
