@@ -166,7 +166,9 @@ impl Interp {
                     break;
                 }
                 cpu.icount += 1;
-                if tf {
+                // A MOV SS / POP SS holds the trap off until after the next instruction
+                // (SDM vol. 3, 6.8.3): that one runs alone, in the shadow, then traps.
+                if tf && !(cpu.inhibit && loads_ss(u)) {
                     // Single-step trap after the instruction.
                     cpu.dr[6] |= 1 << 14;
                     prev = NO_BLOCK;
@@ -188,5 +190,15 @@ impl Interp {
                 }
             }
         }
+    }
+}
+
+/// MOV SS or POP SS (their interrupt shadow also delays a single-step trap; STI's does not).
+fn loads_ss(u: &crate::uop::Uop) -> bool {
+    use iced_x86::Code;
+    match u.code() {
+        Code::Popw_SS | Code::Popd_SS => true,
+        Code::Mov_Sreg_rm16 | Code::Mov_Sreg_r32m16 => usize::from(u.r[0]) == crate::state::SS,
+        _ => false,
     }
 }

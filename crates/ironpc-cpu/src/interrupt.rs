@@ -46,7 +46,13 @@ pub enum Event {
 impl Cpu {
     /// Deliver exception `f` raised by the instruction at the current EIP, applying the
     /// double-fault rules. A fault while delivering a double fault shuts the processor down.
+    ///
+    /// A delivery counts as one instruction slot of the run budget (and of virtual time):
+    /// a guest can loop on exceptions without ever retiring an instruction (a #UD handler
+    /// that is itself UD2, a #PF handler on an unmapped page), as real hardware would, and
+    /// the run loop must still get control back.
     pub(crate) fn raise(&mut self, sys: &mut Sys, f: Fault) {
+        self.icount += 1;
         let mut pending = f;
         // At most three nested attempts: the fault, a second one (or #DF), then shutdown.
         for _ in 0..3 {

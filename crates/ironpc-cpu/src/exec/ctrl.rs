@@ -18,7 +18,9 @@ pub(super) fn lookup(ins: &Instruction) -> Option<Handler> {
     let o16 = matches!(ins.op0_kind(), OpKind::NearBranch16);
     match m {
         Mnemonic::Jmp if near => Some(jmp_rel),
-        Mnemonic::Jmp if matches!(ins.op0_kind(), OpKind::Register | OpKind::Memory) => {
+        // Only the near forms (FF /4, FF /2): FF /5 and FF /3 take a far pointer (m16:16 or
+        // m16:32) and belong to the far family.
+        Mnemonic::Jmp if matches!(ins.code(), Code::Jmp_rm16 | Code::Jmp_rm32) => {
             let mem = ins.op0_kind() == OpKind::Memory;
             match (super::op_bits(ins, 0), mem) {
                 (16, false) => Some(jmp_rm::<W16, false>),
@@ -35,7 +37,7 @@ pub(super) fn lookup(ins: &Instruction) -> Option<Handler> {
                 Some(call_rel::<D32>)
             }
         }
-        Mnemonic::Call if matches!(ins.op0_kind(), OpKind::Register | OpKind::Memory) => {
+        Mnemonic::Call if matches!(ins.code(), Code::Call_rm16 | Code::Call_rm32) => {
             let mem = ins.op0_kind() == OpKind::Memory;
             match (super::op_bits(ins, 0), mem) {
                 (16, false) => Some(call_rm::<W16, false>),

@@ -93,7 +93,9 @@ fn far_target<W: Width, const MEM: bool>(
 fn jmp_far<W: Width, const MEM: bool>(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) -> Res {
     let (sel, off) = far_target::<W, MEM>(cpu, sys, u)?;
     if !cpu.prot() {
-        if off > cpu.segs[CS].limit && cpu.pe() {
+        // Real and V86 mode: the target offset is checked against the CS limit (which a
+        // real-mode CS load keeps), so an o32 far JMP beyond 64 KiB faults at the JMP.
+        if off > cpu.segs[CS].limit {
             return Err(Fault::GP(0));
         }
         cpu.set_cs_real(sel);
@@ -118,6 +120,9 @@ fn call_far<W: Width, const MEM: bool>(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) ->
     let ret_cs = u32::from(cpu.segs[CS].selector);
     let ret_ip = cpu.eip;
     if !cpu.prot() {
+        if off > cpu.segs[CS].limit {
+            return Err(Fault::GP(0));
+        }
         let sp = cpu.regs[ESP];
         let r = (|| {
             cpu.push::<W>(sys, ret_cs)?;
@@ -363,7 +368,7 @@ fn retf<W: Width>(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) -> Res {
     let ip = cpu.peek::<W>(sys, 0)?;
     let cs = cpu.peek::<W>(sys, W::BYTES)? as u16;
     if !cpu.prot() {
-        if ip > cpu.segs[CS].limit && cpu.pe() {
+        if ip > cpu.segs[CS].limit {
             return Err(Fault::GP(0));
         }
         let sp = cpu.regs[ESP].wrapping_add(2 * W::BYTES + imm);

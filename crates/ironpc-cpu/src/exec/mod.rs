@@ -14,11 +14,13 @@ mod alu;
 mod atomic;
 mod bcd;
 mod bit;
+mod bound;
 mod ctrl;
 mod data;
 mod far;
 mod misc;
 mod muldiv;
+mod prot;
 mod shift;
 mod stack;
 mod string;
@@ -41,12 +43,14 @@ pub(crate) fn lookup(ins: &Instruction) -> Option<Handler> {
         .or_else(|| string::lookup(ins))
         .or_else(|| sys::lookup(ins))
         .or_else(|| far::lookup(ins))
+        .or_else(|| bound::lookup(ins))
         .or_else(|| muldiv::lookup(ins))
         .or_else(|| shift::lookup(ins))
         .or_else(|| bit::lookup(ins))
         .or_else(|| bcd::lookup(ins))
         .or_else(|| atomic::lookup(ins))
         .or_else(|| misc::lookup(ins))
+        .or_else(|| prot::lookup(ins))
 }
 
 /// LOCK is allowed only on read-modify-write instructions with a memory destination

@@ -222,7 +222,9 @@ fn enter<W: Width>(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) -> Res {
             cpu.seg_lin::<B8>(SS, sp & m, true)?;
         }
         cpu.set_sp(sp);
-        cpu.set_reg::<W>(EBP as u8, frame);
+        // EBP <- FrameTemp on a 32-bit stack, BP <- FrameTemp on a 16-bit one: the stack
+        // size decides, not the operand size (SDM vol. 2, ENTER).
+        cpu.regs[EBP] = (cpu.regs[EBP] & !m) | (frame & m);
         Ok(())
     })();
     if r.is_err() {

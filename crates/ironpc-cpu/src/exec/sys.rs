@@ -500,6 +500,7 @@ pub const CPUID_FEATURES: u32 = (1 << 3) // PSE
     | (1 << 5) // MSR
     | (1 << 8) // CX8
     | (1 << 13) // PGE
+    | (1 << 11) // SEP
     | (1 << 15); // CMOV
 
 fn cpuid(cpu: &mut Cpu, _: &mut Sys, u: &Uop) -> Res {
@@ -550,6 +551,7 @@ fn rdmsr(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) -> Res {
     cpu.need_cpl0()?;
     let v: u64 = match cpu.regs[ECX] {
         MSR_TSC => cpu.tsc(sys),
+        0x174..=0x176 => u64::from(cpu.sysenter[(cpu.regs[ECX] - 0x174) as usize]),
         _ => return Err(Fault::GP(0)),
     };
     cpu.regs[EAX] = v as u32;
@@ -562,6 +564,7 @@ fn wrmsr(cpu: &mut Cpu, sys: &mut Sys, u: &Uop) -> Res {
     cpu.need_cpl0()?;
     let v = u64::from(cpu.regs[EAX]) | (u64::from(cpu.regs[EDX]) << 32);
     match cpu.regs[ECX] {
+        0x174..=0x176 => cpu.sysenter[(cpu.regs[ECX] - 0x174) as usize] = v as u32,
         MSR_TSC => {
             let now = cpu.tsc(sys).wrapping_sub(cpu.tsc_offset);
             cpu.tsc_offset = v.wrapping_sub(now);
