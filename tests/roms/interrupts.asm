@@ -470,7 +470,7 @@ pm_gp6_end:
         CHK     110, LD(5, 4), 0, "limit violation: error code 0"
         CHK     111, LD(5, 8), pm_gp6 + ROMBASE, "limit violation: saved EIP = the MOV"
         CHKW    112, LW(5, 12), SEL_CODE32, "limit violation: saved CS = 08"
-        CHK     113, LD(5, 16), 0x000000C3, "limit violation: saved EFLAGS"
+        CHK     113, LD(5, 16), 0x000100C3, "limit violation: saved EFLAGS, RF set (a fault, SDM 17.3.1.1)"
         ; INT n problems are reported with IDT error codes (bit 1 = IDT).
         CLEARLOG
         mov     dword [RESUME], pm_gp7_end + ROMBASE

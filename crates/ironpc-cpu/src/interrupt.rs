@@ -66,6 +66,13 @@ impl Cpu {
                 self.cr2 = addr;
             }
             let err = pending.error_code();
+            // Every exception raised here is fault-class (single-step traps and INT3/INTO
+            // take other paths): the EFLAGS image pushed for it has RF set (SDM vol. 3,
+            // 17.3.1.1; #DB excluded). Successful delivery clears RF again; real mode pushes
+            // only FLAGS and clears it below.
+            if v != 1 {
+                self.flags.assign(RF, true);
+            }
             let first = if v == 8 {
                 Class::DoubleFault
             } else {
@@ -134,7 +141,7 @@ impl Cpu {
             self.regs[ESP] = old_sp;
             return Err(e);
         }
-        self.flags.assign(IF | TF | AC, false);
+        self.flags.assign(IF | TF | AC | RF, false);
         self.set_cs_real(cs as u16);
         self.eip = ip;
         Ok(())
@@ -201,10 +208,13 @@ impl Cpu {
         if v86 && (!inner || d.dpl() != 0) {
             return Err(Fault::GP((sel & !3) + ext));
         }
+        // The new stack's selector, once switched (for the #SS error code below).
+        let mut new_ss = None;
         let r = (|| -> Res {
             if inner {
                 let new_cpl = d.dpl();
                 let (ss_sel, esp) = self.tss_stack(sys, new_cpl, ext)?;
+                new_ss = Some(ss_sel);
                 let old_ss = u32::from(self.segs[SS].selector);
                 let old_esp = self.regs[ESP];
                 self.segs[SS] = Desc(self.stack_desc(sys, ss_sel, new_cpl, ext)?.0 | (1 << 40))
@@ -242,7 +252,12 @@ impl Cpu {
         })();
         if let Err(e) = r {
             (self.segs, self.regs[ESP], self.cpl, self.flags) = saved;
-            return Err(e);
+            // The frame does not fit below the stack limit: #SS(new SS + EXT) after a stack
+            // switch, #SS(EXT) on the current stack (SDM vol. 2, INT n, #SS), not #SS(0).
+            return Err(match e {
+                Fault::SS(0) => Fault::SS(new_ss.map_or(0, |s| s & !3) + ext),
+                e => e,
+            });
         }
         self.eip = target;
         self.flags.assign(TF | NT | RF | VM, false);
@@ -280,11 +295,11 @@ impl Cpu {
         let base = self.tr.base.wrapping_add(off);
         if tss32 {
             let esp = self.lin_rd::<D32>(sys, base, false)?;
-            let ss = self.lin_rd::<W16>(sys, base + 4, false)?;
+            let ss = self.lin_rd::<W16>(sys, base.wrapping_add(4), false)?;
             Ok((ss as u16, esp))
         } else {
             let sp = self.lin_rd::<W16>(sys, base, false)?;
-            let ss = self.lin_rd::<W16>(sys, base + 2, false)?;
+            let ss = self.lin_rd::<W16>(sys, base.wrapping_add(2), false)?;
             Ok((ss as u16, sp))
         }
     }

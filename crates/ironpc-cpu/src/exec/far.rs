@@ -259,6 +259,8 @@ impl Cpu {
         let ret_ip = self.eip;
         let saved = (self.segs, self.regs[ESP], self.cpl);
         let inner = call && !d.conforming() && d.dpl() < self.cpl;
+        // The inner stack's selector once switched to (for the #SS error code below).
+        let mut new_ss = None;
         let r = (|| -> Res {
             if inner {
                 let new_cpl = d.dpl();
@@ -281,6 +283,7 @@ impl Cpu {
                 self.segs[SS] = Desc(ssd.0 | (1 << 40)).to_segment(ss_sel);
                 self.regs[ESP] = esp;
                 self.cpl = new_cpl;
+                new_ss = Some(ss_sel);
                 self.gate_push(sys, gate32, old_ss)?;
                 self.gate_push(sys, gate32, old_esp)?;
                 for i in (0..nparams as usize).rev() {
@@ -300,7 +303,11 @@ impl Cpu {
         })();
         if let Err(e) = r {
             (self.segs, self.regs[ESP], self.cpl) = saved;
-            return Err(e);
+            // No room on the inner stack: #SS(its selector), not #SS(0) (SDM vol. 2, CALL).
+            return Err(match (e, new_ss) {
+                (Fault::SS(0), Some(ss)) => Fault::SS(ss & !3),
+                (e, _) => e,
+            });
         }
         self.eip = off;
         Ok(())
@@ -494,7 +501,9 @@ fn iret_to_v86(cpu: &mut Cpu, sys: &mut Sys, ip: u32, cs: u16, fl: u32) -> Res {
         *x = cpu.peek::<D32>(sys, 12 + 4 * i as u32)?;
     }
     let [esp, ss, es, ds, fs, gs] = v;
-    cpu.flags.set(fl);
+    // RF (set in the image of a fault) only suppresses an instruction breakpoint for one
+    // instruction; without debug-register breakpoints it is dropped rather than kept.
+    cpu.flags.set(fl & !crate::flags::RF);
     cpu.cpl = 3;
     let data = attr::P | attr::S | attr::RW | attr::ACCESSED | (3 << 5);
     for (seg, sel) in [(ES, es), (DS, ds), (FS, fs), (GS, gs), (SS, ss)] {

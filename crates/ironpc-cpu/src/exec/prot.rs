@@ -132,7 +132,7 @@ fn sysenter(cpu: &mut Cpu, _: &mut Sys, u: &Uop) -> Res {
     }
     cpu.flags.assign(VM | IF | RF, false);
     cpu.segs[CS] = flat(cs, true, 0);
-    cpu.segs[SS] = flat(cs + 8, false, 0);
+    cpu.segs[SS] = flat(cs.wrapping_add(8), false, 0);
     cpu.set_cpl(0);
     cpu.regs[ESP] = cpu.sysenter[1];
     cpu.eip = cpu.sysenter[2];
@@ -147,8 +147,8 @@ fn sysexit(cpu: &mut Cpu, _: &mut Sys, u: &Uop) -> Res {
     if !cpu.prot() || cpu.cpl != 0 || base == 0 {
         return Err(Fault::GP(0));
     }
-    cpu.segs[CS] = flat((base + 16) | 3, true, 3);
-    cpu.segs[SS] = flat((base + 24) | 3, false, 3);
+    cpu.segs[CS] = flat(base.wrapping_add(16) | 3, true, 3);
+    cpu.segs[SS] = flat(base.wrapping_add(24) | 3, false, 3);
     cpu.set_cpl(3);
     cpu.regs[ESP] = cpu.regs[ECX];
     cpu.eip = cpu.regs[EDX];
