@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 say() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Packages the tests need ------------------------------------------------------
-need_pkgs=(nasm)
+need_pkgs=(nasm syslinux mtools dosfstools grub-pc-bin)  # nasm: test ROMs and boot sectors; the rest: SYSLINUX and GRUB boots (tests/bios.rs)
+# The window test (crates/ironpc/tests/vga.rs): an X server, a key typist and a screenshot
+# tool; minifb loads libX11/libXcursor at run time.
+need_pkgs+=(xvfb xdotool x11-apps libx11-6 libxcursor1)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -17,8 +17,14 @@ use ironpc_devices::{
     Cmos, DevCtx, Dma, DualPic, IrqLines, Pci, Pit, Port92, PortDevice, Uart, I8042,
 };
 
+use crate::bioscall::{self, BiosCall, BoardMem, Served, PORT_BIOSCALL};
 use crate::config::{Config, ConfigError, Output};
+use crate::disk::Disks;
+use crate::frontend::{Frontend, GuestView, Polled};
+use crate::keys::Typist;
 use crate::memory::MemMap;
+use crate::memory::{LFB_BASE, LFB_SIZE, VGA_END, VGA_START};
+use ironpc_devices::Vga;
 
 /// Port of the debug console (Bochs/QEMU convention).
 pub const PORT_DEBUGCON: u16 = 0xE9;
@@ -41,6 +47,10 @@ pub enum RunOutcome {
     /// The CPU halted with nothing that could ever wake it.
     Halted(String),
 }
+
+/// The outcome of a run the user ended from a front end (window closed, quit chord): exit
+/// status 0, which a guest's port 0xF4 write (always odd) cannot give.
+pub const RUN_QUIT: RunOutcome = RunOutcome::Exit(0);
 
 /// Everything that is not the CPU and not RAM: what the CPU reaches through [`CpuBus`].
 pub struct Io {
@@ -72,10 +82,20 @@ pub struct Io {
     pub dma: Dma,
     /// System control port A.
     pub port92: Port92,
+    /// The built-in BIOS's trap to the host (`bioscall.rs`).
+    pub bioscall: BiosCall,
     /// Ports already reported as unknown (one bit per port).
     unknown_seen: Box<[u64; 1024]>,
     /// Count of accesses to unknown ports.
     pub unknown_accesses: u64,
+    /// The guest just accessed a timer (PIT, port 0x61, RTC): end the slice so that virtual
+    /// time is brought up to date before its next access.
+    timer_access: bool,
+    /// The VGA/VBE adapter: ports 0x3B0–0x3DF and 0x1CE/0x1CF, the A0000–BFFFF window, the
+    /// linear frame buffer at [`LFB_BASE`].
+    pub vga: Vga,
+    /// `--keys`: text typed on the keyboard on a schedule of virtual time.
+    pub typist: Typist,
 }
 
 /// Which device answers a port.
@@ -89,8 +109,10 @@ enum Dev {
     Port92,
     Com1,
     Pci,
+    BiosCall,
     DebugCon,
     Exit,
+    Vga,
     None,
 }
 
@@ -104,8 +126,10 @@ fn route(port: u16) -> Dev {
         PORT_SYSCTL_A => Dev::Port92,
         0x3F8..=0x3FF => Dev::Com1,
         0xCF8..=0xCFF => Dev::Pci,
+        PORT_BIOSCALL..=0x5A3 => Dev::BiosCall,
         PORT_DEBUGCON => Dev::DebugCon,
         PORT_EXIT => Dev::Exit,
+        0x3B0..=0x3DF | 0x1CE | 0x1CF => Dev::Vga,
         _ => Dev::None,
     }
 }
@@ -136,6 +160,8 @@ impl Io {
             Dev::Port92 => &mut self.port92,
             Dev::Com1 => self.com1.as_mut()?,
             Dev::Pci => &mut self.pci,
+            Dev::Vga => &mut self.vga,
+            Dev::BiosCall => &mut self.bioscall,
             Dev::DebugCon | Dev::Exit | Dev::None => return None,
         })
     }
@@ -164,6 +190,7 @@ impl Io {
             self.cmos.next_event(),
             self.kbd.next_event(),
             self.com1.as_ref().and_then(|u| u.next_event()),
+            self.typist.next_event(),
         ]
         .into_iter()
         .flatten()
@@ -173,16 +200,23 @@ impl Io {
     /// Bring every device's time forward to `now`.
     pub fn advance(&mut self, now: u64) {
         self.now_ns = now;
+        // Time is up to date again (engines that do not look at the flag clear it here).
+        self.timer_access = false;
         let mut cx = DevCtx {
             now,
             irq: &mut self.irq,
         };
         self.pit.advance(&mut cx);
         self.cmos.advance(&mut cx);
+        while let Some(codes) = self.typist.take_due(now) {
+            self.kbd.key_scancodes_set1(codes);
+        }
         self.kbd.advance(&mut cx);
         if let Some(u) = self.com1.as_mut() {
             u.advance(&mut cx);
         }
+        // Blinking (cursor, attribute) follows virtual time; the VGA has no timer events.
+        self.vga.set_time(now);
         self.settle();
     }
 }
@@ -204,12 +238,25 @@ impl CpuBus for Io {
         self.map.map(paddr)
     }
 
-    fn mem_read(&mut self, _paddr: u32, size: u8) -> u32 {
-        // VGA window and unmapped space: all ones until a device claims them.
-        ones(size)
+    fn mem_read(&mut self, paddr: u32, size: u8) -> u32 {
+        // Accesses never cross a page, so never leave the window they start in.
+        if (VGA_START..VGA_END).contains(&paddr) {
+            self.vga.mem_read(paddr - VGA_START, size)
+        } else if paddr.wrapping_sub(LFB_BASE) < LFB_SIZE {
+            self.vga.lfb_read(paddr - LFB_BASE, size)
+        } else {
+            // Unmapped space (and ROM, which is read as RAM): all ones.
+            ones(size)
+        }
     }
 
-    fn mem_write(&mut self, _paddr: u32, _size: u8, _value: u32) {}
+    fn mem_write(&mut self, paddr: u32, size: u8, value: u32) {
+        if (VGA_START..VGA_END).contains(&paddr) {
+            self.vga.mem_write(paddr - VGA_START, size, value);
+        } else if paddr.wrapping_sub(LFB_BASE) < LFB_SIZE {
+            self.vga.lfb_write(paddr - LFB_BASE, size, value);
+        }
+    }
 
     fn io_in(&mut self, port: u16, size: u8) -> u32 {
         let dev = route(port);
@@ -221,6 +268,7 @@ impl CpuBus for Io {
                 ones(size)
             }
             _ => {
+                self.timer_access |= matches!(dev, Dev::Pit | Dev::Cmos);
                 let mut irq = self.irq;
                 let v = match self.device(dev) {
                     Some(d) => d.read(port, size, &mut DevCtx { now, irq: &mut irq }),
@@ -249,6 +297,7 @@ impl CpuBus for Io {
             Dev::Exit => self.exit = Some((((value & 0xFF) as i32) << 1) | 1),
             Dev::None => self.log_unknown(port, true),
             _ => {
+                self.timer_access |= matches!(dev, Dev::Pit | Dev::Cmos);
                 let mut irq = self.irq;
                 if let Some(d) = self.device(dev) {
                     d.write(port, size, value, &mut DevCtx { now, irq: &mut irq });
@@ -274,7 +323,11 @@ impl CpuBus for Io {
     }
 
     fn wants_stop(&mut self) -> bool {
-        self.exit.is_some() || self.reset_request || self.a20_changed
+        self.exit.is_some()
+            || self.reset_request
+            || self.a20_changed
+            || self.timer_access
+            || self.bioscall.pending()
     }
 }
 
@@ -295,6 +348,8 @@ pub struct Board {
     pub io: Io,
     /// The engine.
     pub cpu: Interp,
+    /// Floppy and hard-disk images, served to the guest by the BIOS's INT 13h.
+    pub disks: Disks,
     bios: Vec<u8>,
     ips: u64,
     no_reboot: bool,
@@ -303,6 +358,12 @@ pub struct Board {
     skipped_ns: u64,
     /// Host bytes for COM1.
     serial_in: Option<Receiver<Vec<u8>>>,
+    /// Until this instruction count, run short slices: the guest is reading timers.
+    fine_until: u64,
+    /// A window or other host front end, polled between slices.
+    frontend: Option<Box<dyn Frontend + Send>>,
+    /// The front end asked for the run to end.
+    quit: bool,
 }
 
 fn open_output(o: &Output) -> Result<Option<Box<dyn Write + Send>>, ConfigError> {
@@ -338,8 +399,10 @@ impl Board {
                 Some(Uart::new(COM1_BASE, COM1_IRQ, sink))
             }
         };
+        let disks = Disks::open(&cfg.disks)?;
         let mut cmos = Cmos::new(cfg.rtc_start);
         cmos.set_memory_sizes(ram_bytes as u64);
+        bioscall::describe_disks(&mut cmos, &disks);
         cmos.update_checksum();
         let io = Io {
             map: MemMap {
@@ -361,22 +424,88 @@ impl Board {
             pci: Pci::new(),
             dma: Dma::new(),
             port92: Port92::new(),
+            bioscall: BiosCall::new(),
             unknown_seen: Box::new([0; 1024]),
             unknown_accesses: 0,
+            timer_access: false,
+            vga: Vga::new(),
+            typist: Typist::default(),
         };
         let mut b = Board {
             ram: vec![0; ram_bytes],
             io,
             cpu: Interp::new(ram_bytes),
+            disks,
             bios: cfg.bios.clone(),
             ips: cfg.ips.max(1),
             no_reboot: cfg.no_reboot,
             pace: cfg.pace,
             skipped_ns: 0,
             serial_in: None,
+            fine_until: 0,
+            frontend: None,
+            quit: false,
         };
         b.power_on();
         Ok(b)
+    }
+
+    /// Attach a host front end (a window), polled by [`Board::run`] between slices.
+    pub fn set_frontend(&mut self, frontend: Box<dyn Frontend + Send>) {
+        self.frontend = Some(frontend);
+    }
+
+    /// Detach the front end (e.g. to close its window before the run's dumps are written).
+    pub fn take_frontend(&mut self) -> Option<Box<dyn Frontend + Send>> {
+        self.frontend.take()
+    }
+
+    /// `--keys`: type `text` on the PS/2 keyboard, one key every 50 ms of virtual time from
+    /// 1 s after power-on (or from now, if that is later). Fails, naming it, on a character
+    /// a US keyboard cannot type.
+    pub fn type_keys(&mut self, text: &str) -> Result<(), char> {
+        let start = crate::keys::KEYS_START_NS.max(self.now_ns());
+        self.io.typist = Typist::new(text, start)?;
+        Ok(())
+    }
+
+    /// Let the front end look at the devices; remembers a request to quit.
+    fn poll_frontend(&mut self) -> Polled {
+        if self.frontend.is_none() {
+            return Polled::default();
+        }
+        let guest = GuestView {
+            icount: self.cpu.cpu.icount,
+            now_ns: self.now_ns(),
+            halted: self.cpu.cpu.halted,
+        };
+        let Some(f) = self.frontend.as_mut() else {
+            return Polled::default();
+        };
+        let p = f.poll(&mut self.io, guest);
+        self.quit |= p.quit;
+        p
+    }
+
+    /// Sleep while the guest idles, polling the front end every 10 ms at most, and waking
+    /// early when it brings input (or a request to quit).
+    fn idle_sleep(&mut self, nap: Duration) {
+        if self.frontend.is_none() {
+            std::thread::sleep(nap);
+            return;
+        }
+        let end = Instant::now() + nap;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(10)));
+            let p = self.poll_frontend();
+            if p.quit || p.input {
+                return;
+            }
+        }
     }
 
     /// Feed COM1 from a channel of host bytes (a stdin reader thread, a test).
@@ -422,16 +551,31 @@ impl Board {
     pub fn run(&mut self, deadline: Option<Instant>) -> RunOutcome {
         /// Instructions between looks at the host (deadline, serial input).
         const SLICE: u64 = 1_000_000;
+        /// Slice length for a while after a timer access. Device time only moves between
+        /// slices, so this bounds how stale the time seen by the guest's next timer access
+        /// is (10 µs at 100 MIPS) when it computes between two reads.
+        const FINE_SLICE: u64 = 1_000;
+        /// How long (in instructions) fine slices go on after the last timer access.
+        const FINE_WINDOW: u64 = 100_000;
         let host_start = Instant::now();
         let vt_start = self.now_ns();
         loop {
             self.poll_host_input();
+            if self.poll_frontend().quit || self.quit {
+                self.flush();
+                return RUN_QUIT;
+            }
             let now = self.now_ns();
             self.io.advance(now);
+            let slice = if self.cpu.cpu.icount < self.fine_until {
+                FINE_SLICE
+            } else {
+                SLICE
+            };
             let budget = match self.io.next_event() {
-                Some(t) if t > now => self.instrs_for(t - now).min(SLICE),
+                Some(t) if t > now => self.instrs_for(t - now).min(slice),
                 Some(_) => 1,
-                None => SLICE,
+                None => slice,
             };
             let exit = {
                 let mut sys = Sys {
@@ -455,14 +599,14 @@ impl Board {
                                 "CPU halted with interrupts disabled".into(),
                             );
                         }
-                        None if self.serial_in.is_none() => {
+                        None if self.serial_in.is_none() && self.frontend.is_none() => {
                             self.flush();
                             return RunOutcome::Halted(
                                 "CPU halted waiting for an interrupt, and no device can raise one"
                                     .into(),
                             );
                         }
-                        None => std::thread::sleep(Duration::from_millis(10)),
+                        None => self.idle_sleep(Duration::from_millis(10)),
                         Some(t) => {
                             // Idle: skip virtual time to the next event instead of spinning,
                             // and keep virtual time from running ahead of host time.
@@ -475,13 +619,19 @@ impl Board {
                                     if let Some(d) = deadline {
                                         nap = nap.min(d.saturating_duration_since(Instant::now()));
                                     }
-                                    std::thread::sleep(nap);
+                                    self.idle_sleep(nap);
                                 }
                             }
                         }
                     }
                 }
                 Exit::Stop => {
+                    if let Some(addr) = self.io.bioscall.take() {
+                        self.serve_bioscall(addr);
+                    }
+                    if std::mem::take(&mut self.io.timer_access) {
+                        self.fine_until = self.cpu.cpu.icount.saturating_add(FINE_WINDOW);
+                    }
                     if let Some(code) = self.io.exit {
                         self.flush();
                         return RunOutcome::Exit(code);
@@ -510,6 +660,20 @@ impl Board {
                 self.flush();
                 return RunOutcome::Timeout;
             }
+        }
+    }
+
+    /// Serve a call of the built-in BIOS to the host (`bioscall.rs`): disk sectors and
+    /// other results go straight into guest RAM, whose decoded code is then dropped.
+    fn serve_bioscall(&mut self, addr: u32) {
+        let map = self.io.map;
+        let mut mem = BoardMem::new(&mut self.ram, map, &mut self.io);
+        let served = bioscall::service(addr, &mut mem, &mut self.disks);
+        for &(start, len) in mem.written() {
+            self.cpu.cpu.invalidate_ram(start, len);
+        }
+        if let Served::Log(msg) = served {
+            eprintln!("ironpc: {msg}");
         }
     }
 

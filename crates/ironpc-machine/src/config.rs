@@ -51,6 +51,8 @@ pub struct Config {
     /// While the guest idles, keep virtual time from running ahead of host time (sleep
     /// instead). Off: idle time is skipped at once (fastest, for tests of timed guests).
     pub pace: bool,
+    /// Floppy and hard-disk images, boot device, `-snapshot`.
+    pub disks: crate::disk::DiskConfig,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             ips: 100_000_000,
             rtc_start: 946_684_800, // 2000-01-01 00:00:00 UTC
             pace: true,
+            disks: crate::disk::DiskConfig::default(),
         }
     }
 }
@@ -80,6 +83,9 @@ pub enum ConfigError {
     /// Bad firmware image.
     #[error("BIOS image is {0} bytes: it must be a multiple of 4 KiB between 4 KiB and 128 KiB")]
     BiosSize(usize),
+    /// A disk image cannot be used.
+    #[error(transparent)]
+    Disk(#[from] crate::disk::DiskError),
     /// An output file could not be created.
     #[error("cannot open {path}: {err}")]
     Open {

@@ -2,9 +2,15 @@
 //! loop that lets an engine run the guest between device events.
 #![forbid(unsafe_code)]
 
+pub mod bioscall;
 pub mod board;
 pub mod config;
+pub mod disk;
+pub mod frontend;
+pub mod keys;
 pub mod memory;
 
 pub use board::{Board, RunOutcome};
 pub use config::{Config, ConfigError, Output};
+pub use disk::{BootDevice, DiskConfig};
+pub use frontend::{Frontend, GuestView, Polled};

@@ -3,10 +3,11 @@
 //! | range | what |
 //! |---|---|
 //! | 0 – 0x9FFFF | RAM (conventional memory) |
-//! | 0xA0000 – 0xBFFFF | VGA window (MMIO; reads 0xFF until a VGA is attached) |
+//! | 0xA0000 – 0xBFFFF | VGA window (MMIO, answered by the VGA's planes) |
 //! | 0xC0000 – top of 1 MiB – ROM size | RAM (option-ROM / UMB area) |
 //! | 1 MiB – ROM size – 1 MiB | BIOS ROM, kept in RAM pages mapped read-only |
 //! | 1 MiB – RAM size | RAM |
+//! | 0xE0000000 – 0xE0FFFFFF | VBE linear frame buffer (MMIO: every access takes the slow path through the VGA for now) |
 //! | 4 GiB – ROM size – 4 GiB | the same BIOS ROM (reset vector) |
 //! | anything else | unmapped: reads all ones, writes ignored |
 
@@ -16,6 +17,10 @@ use ironpc_cpu::PageMap;
 pub const VGA_START: u32 = 0xA_0000;
 /// End (exclusive) of the VGA window.
 pub const VGA_END: u32 = 0xC_0000;
+/// Physical base of the VBE linear frame buffer (the Bochs/QEMU stdvga default).
+pub const LFB_BASE: u32 = 0xE000_0000;
+/// Size of the linear frame buffer: all of video memory.
+pub const LFB_SIZE: u32 = 16 << 20;
 
 /// The memory map as a function from physical page to how the CPU reaches it.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +45,7 @@ impl MemMap {
     /// How the page at `paddr` is reached.
     pub fn map(&self, paddr: u32) -> PageMap {
         let rom_low = self.rom_low();
-        if (VGA_START..VGA_END).contains(&paddr) {
+        if (VGA_START..VGA_END).contains(&paddr) || paddr.wrapping_sub(LFB_BASE) < LFB_SIZE {
             PageMap::Io
         } else if self.rom != 0 && (rom_low..0x10_0000).contains(&paddr) {
             PageMap::Ram {
@@ -103,5 +108,14 @@ mod tests {
             }
         );
         assert_eq!(m.map(0x4000_0000), PageMap::Io);
+        // The linear frame buffer is MMIO even when RAM would reach it.
+        let big = MemMap {
+            ram: 0xF000_0000,
+            rom: 0x1_0000,
+        };
+        assert_eq!(big.map(LFB_BASE), PageMap::Io);
+        assert_eq!(big.map(LFB_BASE + LFB_SIZE - 0x1000), PageMap::Io);
+        assert!(matches!(big.map(LFB_BASE - 0x1000), PageMap::Ram { .. }));
+        assert!(matches!(big.map(LFB_BASE + LFB_SIZE), PageMap::Ram { .. }));
     }
 }

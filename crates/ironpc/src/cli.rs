@@ -23,6 +23,7 @@ const QEMU_FLAGS: &[&str] = &[
     "debugcon",
     "no-reboot",
     "snapshot",
+    "rtc",
 ];
 
 /// Rewrite `-kernel` to `--kernel` (and `-kernel=x` to `--kernel=x`) for the known flags.
@@ -80,7 +81,7 @@ pub struct Args {
     /// No window; COM1 on stdin/stdout.
     #[arg(long)]
     pub nographic: bool,
-    /// Display: window or none.
+    /// Display: window (the default when DISPLAY is set) or none.
     #[arg(long, value_name = "window|none")]
     pub display: Option<String>,
     /// COM1 backend: stdio, file:PATH, null or none.
@@ -95,6 +96,10 @@ pub struct Args {
     /// Disk writes stay in memory.
     #[arg(long)]
     pub snapshot: bool,
+    /// RTC start: base=utc (host time, the default), base=localtime, or
+    /// base=YYYY-MM-DDTHH:MM:SS (also YYYY-MM-DD) for a fixed date.
+    #[arg(long, value_name = "base=utc|localtime|DATETIME")]
+    pub rtc: Option<String>,
     /// Type STRING on the PS/2 keyboard (\n = Enter).
     #[arg(long, value_name = "STRING")]
     pub keys: Option<String>,
@@ -109,9 +114,153 @@ pub struct Args {
     pub timeout: Option<f64>,
 }
 
+/// Where the RTC starts (QEMU's `-rtc base=...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtcBase {
+    /// The host's current time, UTC.
+    Utc,
+    /// The host's current time in its local time zone.
+    LocalTime,
+    /// A fixed date and time, as the RTC registers show it (a Unix timestamp).
+    At(i64),
+}
+
+impl RtcBase {
+    /// Parse the `-rtc` option list: `base=utc|localtime|YYYY-MM-DD[THH:MM:SS]`, and
+    /// `clock=vm`, which is what IronPC's RTC always does (it runs on virtual time).
+    pub fn parse(s: &str) -> Result<RtcBase, String> {
+        let mut base = RtcBase::Utc;
+        for opt in s.split(',').filter(|o| !o.is_empty()) {
+            match opt.split_once('=') {
+                Some(("base", "utc")) => base = RtcBase::Utc,
+                Some(("base", "localtime")) => base = RtcBase::LocalTime,
+                Some(("base", dt)) => base = RtcBase::At(parse_datetime(dt)?),
+                Some(("clock", "vm")) => {}
+                Some(("clock", c)) => {
+                    return Err(format!(
+                        "-rtc clock={c}: only clock=vm (the RTC runs on the guest's virtual time)"
+                    ))
+                }
+                _ => {
+                    return Err(format!(
+                        "-rtc {opt}: expected base=utc, base=localtime or \
+                         base=YYYY-MM-DDTHH:MM:SS"
+                    ))
+                }
+            }
+        }
+        Ok(base)
+    }
+
+    /// The RTC's start as a Unix timestamp of what its registers show, given the host's
+    /// time now (Unix seconds) and its offset from UTC (seconds east).
+    pub fn start(self, host_now: i64, utc_offset: i64) -> i64 {
+        match self {
+            RtcBase::Utc => host_now,
+            RtcBase::LocalTime => host_now.saturating_add(utc_offset),
+            RtcBase::At(t) => t,
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let m = i64::from(m);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (QEMU's formats) as a Unix timestamp.
+fn parse_datetime(s: &str) -> Result<i64, String> {
+    let bad = || format!("-rtc base={s}: expected YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD");
+    let (date, time) = s.split_once('T').unwrap_or((s, "00:00:00"));
+    let num = |f: &str, max_len: usize| -> Result<u32, String> {
+        if f.is_empty() || f.len() > max_len || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        f.parse().map_err(|_| bad())
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    let ([y, mo, da], [h, mi, se]) = (d.as_slice(), t.as_slice()) else {
+        return Err(bad());
+    };
+    let (y, mo, da) = (i64::from(num(y, 4)?), num(mo, 2)?, num(da, 2)?);
+    let (h, mi, se) = (num(h, 2)?, num(mi, 2)?, num(se, 2)?);
+    if !(1..=12).contains(&mo) || da == 0 || da > days_in_month(y, mo) {
+        return Err(format!("-rtc base={s}: no such date"));
+    }
+    if h > 23 || mi > 59 || se > 59 {
+        return Err(format!("-rtc base={s}: no such time of day"));
+    }
+    Ok(days_from_civil(y, mo, da) * 86_400 + i64::from(h * 3600 + mi * 60 + se))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rtc_base() {
+        assert_eq!(RtcBase::parse("base=utc"), Ok(RtcBase::Utc));
+        assert_eq!(RtcBase::parse("base=localtime"), Ok(RtcBase::LocalTime));
+        assert_eq!(
+            RtcBase::parse("base=2000-01-01T00:00:00"),
+            Ok(RtcBase::At(946_684_800))
+        );
+        assert_eq!(
+            RtcBase::parse("base=2000-01-01"),
+            Ok(RtcBase::At(946_684_800))
+        );
+        assert_eq!(
+            RtcBase::parse("base=2024-02-29T23:59:58,clock=vm"),
+            Ok(RtcBase::At(1_709_251_198))
+        );
+        assert_eq!(
+            RtcBase::parse("base=1969-12-31T23:59:59"),
+            Ok(RtcBase::At(-1))
+        );
+        assert_eq!(
+            RtcBase::parse("base=2038-01-19T03:14:08"),
+            Ok(RtcBase::At(1 << 31))
+        );
+        assert_eq!(
+            RtcBase::parse("base=9999-12-31T23:59:59").map(|b| b.start(0, 0)),
+            Ok(253_402_300_799)
+        );
+        for bad in [
+            "base=2023-02-29",
+            "base=2024-13-01",
+            "base=2024-04-31",
+            "base=2024-01-01T24:00:00",
+            "base=2024-01-01T12:60:00",
+            "base=2024-01-01T12:00",
+            "base=2024-1-1x",
+            "base=+024-01-01",
+            "base=tomorrow",
+            "clock=host",
+            "driftfix=slew",
+            "utc",
+        ] {
+            assert!(RtcBase::parse(bad).is_err(), "{bad} should be rejected");
+        }
+        assert_eq!(RtcBase::Utc.start(1000, 3600), 1000);
+        assert_eq!(RtcBase::LocalTime.start(1000, 3600), 4600);
+        assert_eq!(RtcBase::At(5).start(1000, 3600), 5);
+    }
 
     #[test]
     fn qemu_flags_are_rewritten() {
