@@ -2,8 +2,9 @@
 //! virtualization (KVM, the board's devices driven by its exits) and, where a guest has a
 //! native equivalent, natively — measured, checked and reported side by side.
 //!
-//! Every guest is a firmware ROM built into the binary (`benches/rom/*.rom`, rebuilt by
-//! `benches/rom/build.sh`; a test checks they match their sources), so the bench needs no
+//! Every guest is built into the binary: firmware ROMs (`benches/rom/*.rom`, rebuilt by
+//! `benches/rom/build.sh`; a test checks they match their sources), and the demo disk
+//! (`roms/demo.img`, booted from floppy A: through the built-in BIOS), so the bench needs no
 //! assembler. Each run's guest output is checked (`BENCH-END iters=… chk=…` against the
 //! native checksum or the expected count, or the demo's last line); a wrong answer makes the
 //! row "failed", never a fast number. The native build of the integer workload
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use ironpc_machine::{Board, Config, Output, RunOutcome};
+use ironpc_machine::{Board, Config, DiskConfig, Output, RunOutcome};
 
 /// Instructions of the integer workload before its first iteration, and per iteration: a
 /// ptrace single-step count of the native build, a REP string instruction counting once.
@@ -116,6 +117,18 @@ struct Rom {
     /// Iterations (the `ITERS` it was assembled with).
     iters: u64,
     image: &'static [u8],
+    /// A floppy image for drive A: (with the built-in BIOS as `image`), or none.
+    floppy: Option<&'static [u8]>,
+}
+
+impl Rom {
+    /// Identifies the guest: the addresses of its built-in images.
+    fn key(&self) -> (usize, usize) {
+        (
+            self.image.as_ptr() as usize,
+            self.floppy.map_or(0, |f| f.as_ptr() as usize),
+        )
+    }
 }
 
 macro_rules! rom {
@@ -123,9 +136,23 @@ macro_rules! rom {
         Rom {
             iters: $iters,
             image: include_bytes!(concat!("../../../benches/rom/", $file)),
+            floppy: None,
         }
     };
 }
+
+/// The shipped demo disk, booted through the built-in BIOS (the same bytes as
+/// `ironpc_machine::bioscall::BUILTIN_BIOS`).
+const DEMO_DISK: Rom = Rom {
+    iters: 1,
+    image: include_bytes!("../../../roms/bios.bin"),
+    floppy: Some(include_bytes!("../../../roms/demo.img")),
+};
+
+/// Why KVM rows of disk guests are skipped.
+const KVM_NO_BIOS_DISKS: &str = "the built-in BIOS reads disks through a host call that \
+    writes guest RAM from the board, which is not wired to the KVM engine yet (-accel kvm \
+    runs -bios firmware guests only)";
 
 /// What a correct run prints on the debug console.
 enum Check {
@@ -178,7 +205,7 @@ const PIT_HZ: f64 = 1_193_182.0;
 
 const NO_NATIVE_IO: &str = "no native equivalent: a Linux process cannot own the board's devices";
 
-static WORKLOADS: [Workload; 7] = [
+static WORKLOADS: [Workload; 8] = [
     Workload {
         name: "integer-flat",
         about: "benches/rom/workload.inc (CRC32, sieve, sort, rep movsd), flat 32-bit",
@@ -260,16 +287,33 @@ static WORKLOADS: [Workload; 7] = [
         quick: Rom {
             iters: 1,
             image: include_bytes!("../../../roms/demo.rom"),
+            floppy: None,
         },
         full: Rom {
             iters: 1,
             image: include_bytes!("../../../roms/demo.rom"),
+            floppy: None,
         },
         full_on_soft_kvm: true,
         pace: true,
         irq_hz: None,
         check: Check::EndsWith("demo done\n"),
         native: Native::Without("firmware guest: no native build"),
+        count: Count::Retired,
+    },
+    Workload {
+        name: "demo-disk",
+        about: "roms/demo.img (the README's guest) booted from floppy through the built-in BIOS \
+                to its end: INT 13h loading, CPUID, E820h, sieves in real mode and in \
+                protected mode with paging, the Mandelbrot set in mode 13h (its HLT waits \
+                skipped: not paced)",
+        quick: DEMO_DISK,
+        full: DEMO_DISK,
+        full_on_soft_kvm: true,
+        pace: false,
+        irq_hz: None,
+        check: Check::EndsWith("demo done\n"),
+        native: Native::Without("a disk booted through the BIOS: no native build"),
         count: Count::Retired,
     },
 ];
@@ -522,8 +566,8 @@ struct Bench {
     native: NativeTools,
     /// Reference checksums of the integer workload by iterations.
     checksums: HashMap<u64, u32>,
-    /// Retired guest instructions per ROM image (by address), from the interpreter.
-    retired: HashMap<usize, u64>,
+    /// Retired guest instructions per guest (by [`Rom::key`]), from the interpreter.
+    retired: HashMap<(usize, usize), u64>,
 }
 
 static RUN_ID: AtomicU64 = AtomicU64::new(0);
@@ -540,11 +584,20 @@ impl Bench {
 
     /// A fresh board for `rom`, its debug console going to a file; returns the file.
     fn board(&self, rom: &Rom, pace: bool) -> Result<(Board, PathBuf), Stop> {
-        let out = self.tmp.join(format!(
-            "debugcon-{}.txt",
-            RUN_ID.fetch_add(1, Ordering::Relaxed)
-        ));
+        let id = RUN_ID.fetch_add(1, Ordering::Relaxed);
+        let out = self.tmp.join(format!("debugcon-{id}.txt"));
+        let mut disks = DiskConfig::default();
+        if let Some(img) = rom.floppy {
+            // The board opens disks by path: a copy of the built-in image, writes kept in
+            // memory (-snapshot).
+            let path = self.tmp.join(format!("floppy-{id}.img"));
+            std::fs::write(&path, img)
+                .map_err(|e| Stop::Failed(format!("cannot write {}: {e}", path.display())))?;
+            disks.floppy[0] = Some(path);
+            disks.snapshot = true;
+        }
         let cfg = Config {
+            disks,
             ram_mib: RAM_MIB,
             bios: rom.image.to_vec(),
             debugcon: Output::File(out.clone()),
@@ -554,6 +607,9 @@ impl Bench {
             ..Config::default()
         };
         let board = Board::new(&cfg).map_err(|e| Stop::Failed(format!("board: {e}")))?;
+        if let Some(p) = &cfg.disks.floppy[0] {
+            let _ = std::fs::remove_file(p); // the board has it open
+        }
         Ok((board, out))
     }
 
@@ -602,6 +658,9 @@ impl Bench {
     #[cfg(target_os = "linux")]
     fn run_kvm(&self, rom: &Rom, pace: bool, limit: Duration) -> Result<Sample, Stop> {
         use ironpc_kvm::{KvmEngine, KvmError, KvmExit};
+        if rom.floppy.is_some() {
+            return Err(Stop::Skipped(KVM_NO_BIOS_DISKS.into()));
+        }
         let (mut board, out) = self.board(rom, pace)?;
         let mut kvm =
             KvmEngine::new(RAM_MIB as usize * 1024 * 1024, rom.image).map_err(|e| match e {
@@ -751,7 +810,7 @@ impl Bench {
 
     /// The interpreter's retired-instruction count for `rom` (an untimed run if needed).
     fn retired(&mut self, rom: &Rom) -> Option<u64> {
-        let key = rom.image.as_ptr() as usize;
+        let key = rom.key();
         if let Some(&n) = self.retired.get(&key) {
             return Some(n);
         }
@@ -840,7 +899,7 @@ impl Bench {
                 row.cpu.push(c);
             }
             if let (Some(n), Some(rom)) = (s.retired, rom) {
-                self.retired.insert(rom.image.as_ptr() as usize, n);
+                self.retired.insert(rom.key(), n);
             }
             row.exits = s.exits;
             row.exits_total = s.exits_total;
@@ -1559,6 +1618,14 @@ mod tests {
                 assert!(
                     rom.image.len().is_multiple_of(4096) && rom.image.len() <= 0x2_0000,
                     "{}: ROM size",
+                    w.name
+                );
+            }
+            for f in [w.quick.floppy, w.full.floppy].into_iter().flatten() {
+                assert!(
+                    [163_840, 184_320, 327_680, 368_640, 737_280, 1_228_800, 1_474_560]
+                        .contains(&f.len()),
+                    "{}: a floppy image of a standard size",
                     w.name
                 );
             }
