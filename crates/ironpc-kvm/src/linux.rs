@@ -1,8 +1,7 @@
 //! The KVM engine on Linux (kvm-ioctls). The only `unsafe` in IronPC outside dependencies is
 //! here: registering guest memory with KVM.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use ironpc_cpu::CpuBus;
@@ -57,7 +56,9 @@ fn install_kick_handler() {
 
 /// A timer thread that interrupts the vCPU thread every `period` while `run` is active.
 struct Kicker {
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the timer thread at once (a disconnected channel), so ending a
+    /// run never waits for the rest of a period.
+    stop: Option<std::sync::mpsc::Sender<()>>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -66,21 +67,16 @@ impl Kicker {
         install_kick_handler();
         // SAFETY: pthread_self has no preconditions.
         let target = unsafe { libc::pthread_self() };
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, wake) = std::sync::mpsc::channel::<()>();
         let handle = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(period);
-                if flag.load(Ordering::Relaxed) {
-                    break;
-                }
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wake.recv_timeout(period) {
                 // SAFETY: `target` is the thread that owns this Kicker and joins this thread
                 // before it can exit (Drop), so the pthread_t stays valid.
                 unsafe { libc::pthread_kill(target, kick_signal()) };
             }
         });
         Kicker {
-            stop,
+            stop: Some(stop),
             handle: Some(handle),
         }
     }
@@ -88,7 +84,7 @@ impl Kicker {
 
 impl Drop for Kicker {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
