@@ -1,8 +1,9 @@
 //! The decode-once cache. A block is a run of up to 32 decoded instructions starting at a
 //! physical address, for one code bitness, ending at any control transfer or at the end of
 //! the page. Blocks live in a bump arena that is flushed whole when full (no per-block frees);
-//! a direct-mapped table finds them. Each RAM page remembers its blocks, so a store into code
-//! (seen by the MMU's code-page marks) drops exactly the blocks of that page.
+//! a direct-mapped table finds them. Each RAM page remembers its blocks and the bytes they
+//! cover, so a store into code (seen by the MMU's code-line marks) drops exactly the blocks
+//! that overlap the bytes written; the page's other blocks stay.
 
 use std::collections::HashMap;
 
@@ -50,13 +51,33 @@ pub struct CodeCache {
     map: Box<[u32]>,
     pub(crate) blocks: Vec<Block>,
     pub(crate) uops: Vec<Uop>,
-    page_blocks: HashMap<u32, Vec<u32>>,
+    /// Per RAM page: its blocks (index, first byte in the page, bytes).
+    page_blocks: HashMap<u32, Vec<PageBlock>>,
     fetch: Vec<u8>,
     /// Scratch block for an instruction that straddles a page boundary (decoded every time).
     pub(crate) straddle: Option<Uop>,
 }
 
 pub(crate) const NO_BLOCK: u32 = u32::MAX;
+
+/// A block as its RAM page knows it: index and the bytes [`start`, `start + bytes`) it covers.
+#[derive(Clone, Copy, Debug)]
+struct PageBlock {
+    id: u32,
+    start: u16,
+    bytes: u16,
+}
+
+impl PageBlock {
+    /// The 64-byte lines of the page the block covers (as the MMU marks them).
+    fn lines(&self) -> u64 {
+        let first = u32::from(self.start) >> 6;
+        let last = (u32::from(self.start) + u32::from(self.bytes).max(1) - 1).min(0xFFF) >> 6;
+        let n = last - first + 1;
+        let ones = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+        ones << first
+    }
+}
 
 impl Default for CodeCache {
     fn default() -> Self {
@@ -94,18 +115,39 @@ impl CodeCache {
         cpu.stats.cache_flushes += 1;
     }
 
-    /// Drop the blocks of RAM pages whose code was overwritten.
+    /// Drop the blocks whose bytes were overwritten; the other blocks of their pages stay
+    /// (code that patches its own immediates, like GRUB's real-mode call thunk, would
+    /// otherwise have every block of the page decoded again on each call).
     pub fn handle_smc(&mut self, cpu: &mut Cpu) {
         cpu.tlb.gen = cpu.tlb.gen.wrapping_add(1);
-        while let Some(page) = cpu.tlb.smc.pop() {
-            if let Some(ids) = self.page_blocks.remove(&page) {
-                for id in ids {
-                    if let Some(b) = self.blocks.get_mut(id as usize) {
-                        b.valid = false;
-                    }
+        while let Some(w) = cpu.tlb.smc.pop() {
+            let Some(list) = self.page_blocks.get_mut(&w.page) else {
+                cpu.tlb.clear_code(w.page);
+                continue;
+            };
+            let blocks = &mut self.blocks;
+            let map = &self.map;
+            let mut lines = 0u64;
+            list.retain(|pb| {
+                let Some(b) = blocks.get_mut(pb.id as usize) else {
+                    return false;
+                };
+                let end = u32::from(pb.start) + u32::from(pb.bytes).max(1);
+                let hit = u32::from(pb.start) < u32::from(w.hi) && u32::from(w.lo) < end;
+                // Blocks that another block pushed out of their map slot can no longer be
+                // found (and chains die with the generation bumped above): forget them too.
+                let keep = !hit && b.valid && map[Self::slot(b.key)] == pb.id;
+                if keep {
+                    lines |= pb.lines();
+                } else {
+                    b.valid = false;
                 }
+                keep
+            });
+            if list.is_empty() {
+                self.page_blocks.remove(&w.page);
             }
-            cpu.tlb.clear_code(page);
+            cpu.tlb.set_code_lines(w.page, lines);
         }
     }
 
@@ -235,7 +277,14 @@ impl CodeCache {
         if let Some(off) = ram {
             self.map[slot] = id;
             cpu.tlb.mark_code(off, bytes);
-            self.page_blocks.entry(off & !0xFFF).or_default().push(id);
+            self.page_blocks
+                .entry(off & !0xFFF)
+                .or_default()
+                .push(PageBlock {
+                    id,
+                    start: (off & 0xFFF) as u16,
+                    bytes: bytes as u16,
+                });
         } else {
             // Code outside RAM (MMIO, unmapped) cannot be watched for writes: use the block
             // once and decode it again next time.

@@ -54,13 +54,22 @@ const EMPTY: TlbEntry = TlbEntry {
     ram: NOT_RAM,
 };
 
+/// Bytes [`lo`, `hi`) of RAM page `page` (a RAM offset) were written while they held code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SmcWrite {
+    pub(crate) page: u32,
+    pub(crate) lo: u16,
+    pub(crate) hi: u16,
+}
+
 /// The software TLB plus the code-page map used for self-modifying-code detection.
 pub(crate) struct Tlb {
     e: Box<[TlbEntry; TLB_SIZE]>,
     /// One 64-bit mask per RAM page: bit n = 64-byte line n holds decoded code.
     code: Vec<u64>,
-    /// RAM pages whose code was overwritten since the cache last looked.
-    pub(crate) smc: Vec<u32>,
+    /// Code overwritten since the cache last looked: per RAM page, the hull of the bytes
+    /// written (one entry per page).
+    pub(crate) smc: Vec<SmcWrite>,
     /// Bumped whenever a cached fetch decision may have become stale (any TLB flush, a CS
     /// load, dropped blocks): block chains recorded under an older generation are ignored.
     pub(crate) gen: u32,
@@ -129,8 +138,16 @@ impl Tlb {
 
     /// Forget the code marks of a RAM page (its blocks were invalidated).
     pub(crate) fn clear_code(&mut self, ram_page: u32) {
+        self.set_code_lines(ram_page, 0);
+    }
+
+    /// Set the code marks of a RAM page to `mask` (after some of its blocks were dropped).
+    /// The lines in `mask` must have been marked before: no translation can have gained
+    /// direct writes to them meanwhile, so the TLB needs no change.
+    pub(crate) fn set_code_lines(&mut self, ram_page: u32, mask: u64) {
         if let Some(m) = self.code.get_mut((ram_page >> 12) as usize) {
-            *m = 0;
+            debug_assert_eq!(mask & !*m, 0);
+            *m = mask;
         }
     }
 
@@ -362,17 +379,25 @@ impl Cpu {
                     b.copy_from_slice(&v.to_le_bytes()[..size as usize]);
                 }
                 if self.tlb.hits_code(o, u32::from(size)) {
-                    self.code_written(o & !0xFFF);
+                    self.code_written(o, u32::from(size));
                 }
             }
             _ => sys.bus.mem_write(paddr, size, v),
         }
     }
 
-    /// Decoded code in RAM page `page` was overwritten: the cache must drop its blocks.
-    fn code_written(&mut self, page: u32) {
-        if !self.tlb.smc.contains(&page) {
-            self.tlb.smc.push(page);
+    /// RAM [`ram_off`, `ram_off + len`) (within one page) was written while it held decoded
+    /// code: the cache must drop the blocks that overlap it.
+    fn code_written(&mut self, ram_off: u32, len: u32) {
+        let page = ram_off & !0xFFF;
+        let lo = (ram_off & 0xFFF) as u16;
+        let hi = ((ram_off & 0xFFF) + len).min(0x1000) as u16;
+        match self.tlb.smc.iter_mut().find(|w| w.page == page) {
+            Some(w) => {
+                w.lo = w.lo.min(lo);
+                w.hi = w.hi.max(hi);
+            }
+            None => self.tlb.smc.push(crate::mmu::SmcWrite { page, lo, hi }),
         }
         self.stats.smc_writes += 1;
         self.brk = true;
@@ -390,7 +415,9 @@ impl Cpu {
                 .get((p >> 12) as usize)
                 .is_some_and(|m| *m != 0)
             {
-                self.code_written(p);
+                let lo = start.max(p);
+                let hi = end.min(p.saturating_add(0x1000));
+                self.code_written(lo, hi - lo);
             }
             p = match p.checked_add(0x1000) {
                 Some(n) => n,

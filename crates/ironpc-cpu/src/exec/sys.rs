@@ -193,8 +193,13 @@ impl Cpu {
         let old = self.cr0;
         self.cr0 = v;
         self.event(Event::Cr0(old, v));
-        if (old ^ v) & (cr0::PE | cr0::PG | cr0::WP) != 0 {
+        if (old ^ v) & (cr0::PG | cr0::WP) != 0 {
             self.flush_tlb();
+        } else if (old ^ v) & cr0::PE != 0 {
+            // With paging off (PE can only change with PG clear) translations are the
+            // identity whatever PE is, so the TLB stays; block chains are dropped, as the
+            // code bitness may change.
+            self.tlb.gen = self.tlb.gen.wrapping_add(1);
         }
         if (old ^ v) & cr0::PE != 0 {
             self.refresh_segs_for_mode();
