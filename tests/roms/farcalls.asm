@@ -366,15 +366,20 @@ pm_jn2: add     dword [V_MARK], 2
         CHK     89, ebp, 0x80100, "32-bit LEAVE: EBP restored"
         mov     [V_CUR], esp
         CHK     90, dword [V_CUR], 0x80000, "32-bit LEAVE: ESP restored"
-        ; 16-bit operand size ENTER on a 32-bit stack: words pushed, frame via ESP.
+        ; 16-bit operand size ENTER on a 32-bit stack: words pushed, ESP stepped as a 32-bit
+        ; stack pointer, but FrameTemp is SP and only BP receives it (SDM vol. 2, ENTER:
+        ; BP := FrameTemp[15:0]; as Bochs and QEMU do).
         o16 enter 4, 0
         mov     [V_CUR], esp
         CHK     91, dword [V_CUR], 0x80000 - 2 - 4, "o16 ENTER 4,0 on a 32-bit stack: ESP - 2 - 4"
         CHKW    92, word [0x7FFFE], 0x0100, "o16 ENTER 4,0: pushed BP as a word"
-        o16 leave
+        CHK     93, ebp, 0x0008FFFE, "o16 ENTER: BP = SP after the push, upper EBP kept"
+        mov     ebp, 0x7FFFE                    ; the frame as a 32-bit stack pointer
+        o16 leave                               ; ESP = EBP (32-bit stack), BP = pop16
         mov     [V_CUR], esp
-        CHK     93, dword [V_CUR], 0x80000, "o16 LEAVE: ESP = EBP + 2 (32-bit stack)"
-        CHK     94, ebp, 0x00070100, "o16 ENTER set EBP = 32-bit FrameTemp; o16 LEAVE popped BP only"
+        sub     dword [V_CUR], 0x80000          ; 0 when ESP = EBP + 2
+        add     [V_CUR], ebp
+        CHK     94, dword [V_CUR], 0x00070100, "o16 LEAVE: ESP = EBP + 2 (32-bit stack), BP popped"
         mov     esp, [V_SP]
 
         SAY     "32-bit PM: PUSHAD / POPAD / PUSHFD / POPFD"
