@@ -246,9 +246,15 @@ pub struct DualPic {
 }
 
 impl DualPic {
-    /// A pair in its power-on state (uninitialised, nothing masked).
+    /// A pair in its power-on state: uninitialised, every IR masked. The datasheet leaves
+    /// the registers undefined until ICW1 (which clears the IMR); masking them, as Bochs
+    /// does, keeps a timer edge from reaching a CPU whose firmware has not set up the PIC
+    /// (it would arrive as vector 0-7, i.e. as a CPU exception).
     pub fn new() -> Self {
-        Self::default()
+        let mut s = PicState::default();
+        s.master.imr = 0xFF;
+        s.slave.imr = 0xFF;
+        Self { s }
     }
 
     /// Restore from a saved state.
@@ -490,6 +496,27 @@ mod tests {
             self.out(0x21, 0x00);
             self.out(0xA1, 0x00);
         }
+    }
+
+    #[test]
+    fn power_on_pair_is_masked_until_initialised() {
+        let mut r = Rig::new();
+        // Firmware that never programs the PIC (a conformance ROM, for example) must not see
+        // the timer's first edge as an interrupt on vector 0.
+        assert_eq!(r.inb(0x21), 0xFF);
+        assert_eq!(r.inb(0xA1), 0xFF);
+        r.pulse(0);
+        r.pulse(8);
+        assert!(!r.pic.intr());
+        // ICW1 clears the IMR (datasheet); the edge latched in IRR is then presented.
+        r.out(0x20, 0x11);
+        r.out(0x21, 0x08);
+        r.out(0x21, 0x04);
+        r.out(0x21, 0x01);
+        assert_eq!(r.inb(0x21), 0x00);
+        r.pulse(0);
+        assert!(r.pic.intr());
+        assert_eq!(r.pic.ack(), 0x08);
     }
 
     #[test]
