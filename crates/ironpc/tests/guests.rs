@@ -328,7 +328,7 @@ fn grub_rescue_iso(dir: &Path) -> PathBuf {
 fn grub_rescue_menu() {
     let dir = scratch("grub-menu");
     let iso = grub_rescue_iso(&dir);
-    let r = ironpc(&dir, &["-hda", s(&iso), "-snapshot", "--timeout", "5"]);
+    let r = ironpc(&dir, &["-hda", s(&iso), "-snapshot", "--timeout", "10"]);
     assert_eq!(r.status, Some(124), "ended by --timeout: {r}");
     assert!(r.out.contains("Booting from hard disk C:"), "{r}");
     let screen: Vec<&str> = r.screen.lines().collect();
