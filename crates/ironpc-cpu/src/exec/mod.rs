@@ -20,6 +20,7 @@ mod data;
 mod far;
 mod misc;
 mod muldiv;
+mod nofpu;
 mod prot;
 mod shift;
 mod stack;
@@ -51,6 +52,7 @@ pub(crate) fn lookup(ins: &Instruction) -> Option<Handler> {
         .or_else(|| atomic::lookup(ins))
         .or_else(|| misc::lookup(ins))
         .or_else(|| prot::lookup(ins))
+        .or_else(|| nofpu::lookup(ins))
 }
 
 /// LOCK is allowed only on read-modify-write instructions with a memory destination
