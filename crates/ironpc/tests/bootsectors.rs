@@ -14,12 +14,12 @@
 //! guest's own exit stops the board at a deterministic point. `--timeout` is only a safety
 //! net. nasm is required (scripts/test.sh installs it).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{golden, read_png, read_text, repo, Rgb};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -109,12 +109,6 @@ fn run(dir: &Path, img: &Path, keys: &str) -> Run {
         text: read_text(&txt),
         png,
     }
-}
-
-fn read_text(p: &Path) -> String {
-    std::fs::read(p)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
 }
 
 /// The exit status of a guest that wrote `v` to port 0xF4.
@@ -236,91 +230,6 @@ fn calculator_reports_errors_and_edits_lines() {
 }
 
 // --- Snake -------------------------------------------------------------------------------
-
-/// An RGB image: width, height, 3 bytes per pixel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Rgb {
-    width: usize,
-    height: usize,
-    data: Vec<u8>,
-}
-
-impl Rgb {
-    fn pixel(&self, x: usize, y: usize) -> u32 {
-        assert!(x < self.width && y < self.height, "({x}, {y}) is outside");
-        let i = (y * self.width + x) * 3;
-        u32::from(self.data[i]) << 16
-            | u32::from(self.data[i + 1]) << 8
-            | u32::from(self.data[i + 2])
-    }
-}
-
-fn read_png(p: &Path) -> Rgb {
-    let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("cannot open {}: {e}", p.display()));
-    let dec = png::Decoder::new(std::io::BufReader::new(f));
-    let mut reader = dec.read_info().expect("not a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("PNG too large")];
-    let info = reader.next_frame(&mut buf).expect("bad PNG");
-    assert_eq!(
-        (info.color_type, info.bit_depth),
-        (png::ColorType::Rgb, png::BitDepth::Eight),
-        "{}: expected 8-bit RGB",
-        p.display()
-    );
-    buf.truncate(info.buffer_size());
-    Rgb {
-        width: info.width as usize,
-        height: info.height as usize,
-        data: buf,
-    }
-}
-
-/// Where two images differ: a description of the first difference and the count, or `None`.
-fn image_diff(got: &Rgb, want: &Rgb) -> Option<String> {
-    if (got.width, got.height) != (want.width, want.height) {
-        return Some(format!(
-            "size {}x{}, want {}x{}",
-            got.width, got.height, want.width, want.height
-        ));
-    }
-    let n = got.width * got.height;
-    let diffs: Vec<usize> = (0..n)
-        .filter(|&i| got.data[i * 3..i * 3 + 3] != want.data[i * 3..i * 3 + 3])
-        .collect();
-    let &first = diffs.first()?;
-    let (x, y) = (first % got.width, first / got.width);
-    Some(format!(
-        "{} of {n} pixels differ; the first at ({x}, {y}): {:06x}, want {:06x}",
-        diffs.len(),
-        got.pixel(x, y),
-        want.pixel(x, y)
-    ))
-}
-
-/// Compare the PNG `got` with `tests/golden/bootsectors/NAME`, or write the golden file
-/// under `IRONPC_BLESS=1`.
-fn golden(got: &Path, name: &str) {
-    let want = repo().join("tests/golden/bootsectors").join(name);
-    if std::env::var_os("IRONPC_BLESS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(want.parent().unwrap()).unwrap();
-        std::fs::copy(got, &want).expect("cannot bless the golden file");
-        eprintln!("blessed {}", want.display());
-        return;
-    }
-    assert!(
-        want.exists(),
-        "{} is missing: run with IRONPC_BLESS=1 to create it (then check it)",
-        want.display()
-    );
-    if let Some(d) = image_diff(&read_png(got), &read_png(&want)) {
-        panic!(
-            "{name} differs from {}: {d}\n(the run's picture is kept at {}; if the change is \
-             intended, rerun with IRONPC_BLESS=1)",
-            want.display(),
-            got.display()
-        );
-    }
-}
 
 // The colours snake.asm uses, from the default VGA palette (6-bit DAC values widened).
 const BLACK: u32 = 0x000000;
@@ -467,7 +376,7 @@ fn snake_eats_the_apple_and_turns() {
         .filter(|&(x, y)| shot.pixel(x, y) == 0xFFFFFF)
         .count();
     assert!(text > 0, "\"Score 1\" on the status line");
-    golden(&r.png, "snake.png");
+    golden(&r.png, "bootsectors/snake.png");
 }
 
 #[test]
@@ -483,7 +392,7 @@ fn snake_hits_the_wall() {
     let head = START[3];
     let snake: Vec<Pos> = (0..START.len()).rev().map(|i| (2 + i, head.1)).collect();
     Field::read(&read_png(&r.png)).expect(&snake, FIRST_APPLE);
-    golden(&r.png, "snake_over.png");
+    golden(&r.png, "bootsectors/snake_over.png");
 }
 
 #[test]

@@ -13,14 +13,14 @@
 //! nasm, Xvfb, xdotool and xwd are required (scripts/test.sh installs them): without them
 //! these tests fail with a message saying so; they never pass silently.
 
+mod support;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{golden, image_diff, read_png, read_text, repo, Rgb};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -81,110 +81,6 @@ fn ironpc(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         read_text(&e9),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn read_text(p: &Path) -> String {
-    std::fs::read(p)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
-
-/// An RGB image: width, height, 3 bytes per pixel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Rgb {
-    width: usize,
-    height: usize,
-    data: Vec<u8>,
-}
-
-impl Rgb {
-    fn pixel(&self, x: usize, y: usize) -> u32 {
-        assert!(x < self.width && y < self.height, "({x}, {y}) is outside");
-        let i = (y * self.width + x) * 3;
-        u32::from(self.data[i]) << 16
-            | u32::from(self.data[i + 1]) << 8
-            | u32::from(self.data[i + 2])
-    }
-}
-
-fn read_png(p: &Path) -> Rgb {
-    let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("cannot open {}: {e}", p.display()));
-    let dec = png::Decoder::new(std::io::BufReader::new(f));
-    let mut reader = dec.read_info().expect("not a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("PNG too large")];
-    let info = reader.next_frame(&mut buf).expect("bad PNG");
-    assert_eq!(
-        (info.color_type, info.bit_depth),
-        (png::ColorType::Rgb, png::BitDepth::Eight),
-        "{}: expected 8-bit RGB",
-        p.display()
-    );
-    buf.truncate(info.buffer_size());
-    Rgb {
-        width: info.width as usize,
-        height: info.height as usize,
-        data: buf,
-    }
-}
-
-/// Where two images differ: a description of the first difference and the count, or `None`.
-fn image_diff(got: &Rgb, want: &Rgb) -> Option<String> {
-    if (got.width, got.height) != (want.width, want.height) {
-        return Some(format!(
-            "size {}x{}, want {}x{}",
-            got.width, got.height, want.width, want.height
-        ));
-    }
-    let n = got.width * got.height;
-    let diffs: Vec<usize> = (0..n)
-        .filter(|&i| got.data[i * 3..i * 3 + 3] != want.data[i * 3..i * 3 + 3])
-        .collect();
-    let &first = diffs.first()?;
-    let (x, y) = (first % got.width, first / got.width);
-    Some(format!(
-        "{} of {n} pixels differ; the first at ({x}, {y}): {:06x}, want {:06x}",
-        diffs.len(),
-        got.pixel(x, y),
-        want.pixel(x, y)
-    ))
-}
-
-fn blessing() -> bool {
-    std::env::var_os("IRONPC_BLESS").is_some_and(|v| v == "1")
-}
-
-/// Compare `got` (a file the run wrote) with `tests/golden/NAME`, or write the golden file
-/// under `IRONPC_BLESS=1`.
-fn golden(got: &Path, name: &str) {
-    let want = repo().join("tests/golden").join(name);
-    if blessing() {
-        std::fs::copy(got, &want).expect("cannot bless the golden file");
-        eprintln!("blessed {}", want.display());
-        return;
-    }
-    assert!(
-        want.exists(),
-        "{} is missing: run with IRONPC_BLESS=1 to create it (then check it)",
-        want.display()
-    );
-    if name.ends_with(".png") {
-        if let Some(d) = image_diff(&read_png(got), &read_png(&want)) {
-            panic!(
-                "{} differs from {}: {d}\n(the run's picture is kept at {}; if the change is \
-                 intended, rerun with IRONPC_BLESS=1)",
-                name,
-                want.display(),
-                got.display()
-            );
-        }
-    } else {
-        let (g, w) = (read_text(got), read_text(&want));
-        assert!(
-            g == w,
-            "{name} differs from {}:\n--- got\n{g}\n--- want\n{w}",
-            want.display()
-        );
-    }
 }
 
 /// Run `tests/roms/vga/NAME.asm` to its exit through port 0xF4 with both dumps.
