@@ -15,7 +15,9 @@ pub use linux::KvmEngine;
 /// Why a KVM run stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KvmExit {
-    /// The guest executed HLT and no interrupt is waiting.
+    /// The guest executed HLT and no interrupt is waiting (or interrupts are disabled).
+    /// KVM has completed the HLT: the caller keeps the vCPU out of the guest until an
+    /// interrupt can be injected, or the guest goes on after the HLT without one.
     Halted,
     /// The board asked to stop after port I/O (exit port, reset request, A20 change).
     Stop,

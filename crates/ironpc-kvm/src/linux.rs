@@ -253,7 +253,9 @@ impl KvmEngine {
                 }
                 VcpuExit::Hlt => {
                     self.stats.hlt += 1;
-                    if !bus.intr_pending() {
+                    // KVM has completed the HLT: entering the guest again resumes after it,
+                    // so go on only if an interrupt can be injected right away.
+                    if !bus.intr_pending() || self.vcpu.get_kvm_run().if_flag == 0 {
                         return Ok(KvmExit::Halted);
                     }
                 }

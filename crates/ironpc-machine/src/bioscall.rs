@@ -123,6 +123,11 @@ impl<'a> BoardMem<'a> {
         &self.written
     }
 
+    /// The RAM ranges (start, length) written, taken.
+    pub fn into_written(self) -> Vec<(u32, u32)> {
+        self.written
+    }
+
     /// Visit `len` bytes from `addr` page by page: `f(paddr, how, offset_in_buffer, n)`.
     fn pages(
         &mut self,

@@ -231,6 +231,17 @@ impl Io {
     pub fn reset_requested(&self) -> bool {
         self.reset_request
     }
+
+    /// For engines that do not run on the board's time or memory (KVM): acknowledge the
+    /// stop reasons that only the interpreter acts on, so that [`CpuBus::wants_stop`] no
+    /// longer reports them. Returns the A20 gate if the guest changed it since the last
+    /// call (the caller decides what that means for its memory; the board's state keeps
+    /// it) and forgets a timer access (the caller brings time up to date with
+    /// [`Io::advance`]).
+    pub fn acknowledge_stop(&mut self) -> Option<bool> {
+        self.timer_access = false;
+        std::mem::take(&mut self.a20_changed).then_some(self.a20)
+    }
 }
 
 impl CpuBus for Io {
@@ -329,6 +340,18 @@ impl CpuBus for Io {
             || self.timer_access
             || self.bioscall.pending()
     }
+}
+
+/// Serve the host call whose frame is at `addr` against `ram` (laid out by the board's memory
+/// map, `io` for what is not RAM), report its message, and return the RAM ranges written.
+fn serve_call(addr: u32, ram: &mut [u8], io: &mut Io, disks: &mut Disks) -> Vec<(u32, u32)> {
+    let map = io.map;
+    let mut mem = BoardMem::new(ram, map, io);
+    let served = bioscall::service(addr, &mut mem, disks);
+    if let Served::Log(msg) = served {
+        eprintln!("ironpc: {msg}");
+    }
+    mem.into_written()
 }
 
 /// All ones in `size` bytes.
@@ -666,15 +689,24 @@ impl Board {
     /// Serve a call of the built-in BIOS to the host (`bioscall.rs`): disk sectors and
     /// other results go straight into guest RAM, whose decoded code is then dropped.
     fn serve_bioscall(&mut self, addr: u32) {
-        let map = self.io.map;
-        let mut mem = BoardMem::new(&mut self.ram, map, &mut self.io);
-        let served = bioscall::service(addr, &mut mem, &mut self.disks);
-        for &(start, len) in mem.written() {
+        let written = serve_call(addr, &mut self.ram, &mut self.io, &mut self.disks);
+        for (start, len) in written {
             self.cpu.cpu.invalidate_ram(start, len);
         }
-        if let Served::Log(msg) = served {
-            eprintln!("ironpc: {msg}");
-        }
+    }
+
+    /// Serve the pending call of the built-in BIOS to the host, if any, against `ram`: the
+    /// guest RAM of another engine (KVM's mapping), laid out like [`Board::ram`] (the same
+    /// size, the ROM copied below 1 MiB). The memory map is the board's: ROM pages are not
+    /// written, the VGA window goes to the VGA, nothing else is reached. Returns whether a
+    /// call was served. The interpreter's decoded code is not touched: its RAM is not
+    /// `ram`.
+    pub fn serve_bioscall_in(&mut self, ram: &mut [u8]) -> bool {
+        let Some(addr) = self.io.bioscall.take() else {
+            return false;
+        };
+        serve_call(addr, ram, &mut self.io, &mut self.disks);
+        true
     }
 
     fn poll_host_input(&mut self) {

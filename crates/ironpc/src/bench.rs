@@ -149,11 +149,6 @@ const DEMO_DISK: Rom = Rom {
     floppy: Some(include_bytes!("../../../roms/demo.img")),
 };
 
-/// Why KVM rows of disk guests are skipped.
-const KVM_NO_BIOS_DISKS: &str = "the built-in BIOS reads disks through a host call that \
-    writes guest RAM from the board, which is not wired to the KVM engine yet (-accel kvm \
-    runs -bios firmware guests only)";
-
 /// What a correct run prints on the debug console.
 enum Check {
     /// `BENCH-END iters=ITERS chk=C`, C = the native build's checksum for ITERS.
@@ -657,10 +652,8 @@ impl Bench {
 
     #[cfg(target_os = "linux")]
     fn run_kvm(&self, rom: &Rom, pace: bool, limit: Duration) -> Result<Sample, Stop> {
+        use crate::kvm;
         use ironpc_kvm::{KvmEngine, KvmError, KvmExit};
-        if rom.floppy.is_some() {
-            return Err(Stop::Skipped(KVM_NO_BIOS_DISKS.into()));
-        }
         let (mut board, out) = self.board(rom, pace)?;
         let mut kvm =
             KvmEngine::new(RAM_MIB as usize * 1024 * 1024, rom.image).map_err(|e| match e {
@@ -673,15 +666,17 @@ impl Bench {
         let deadline = t0 + limit;
         // The loop of `-accel kvm` (src/kvm.rs): device time is host time; leave the guest
         // at the next device event or after 10 ms at most.
+        let timeout = || {
+            Stop::Skipped(format!(
+                "did not finish within the {} s limit on {}",
+                limit.as_secs(),
+                self.host.hypervisor
+            ))
+        };
         let end: Result<(), Stop> = loop {
             let now = t0.elapsed().as_nanos() as u64;
             board.io.advance(now);
-            let slice = board
-                .io
-                .next_event()
-                .map(|t| Duration::from_nanos(t.saturating_sub(now)))
-                .unwrap_or(Duration::from_millis(10))
-                .clamp(Duration::from_micros(100), Duration::from_millis(10));
+            let slice = kvm::slice(&board, now);
             match kvm.run_sliced(&mut board.io, u64::MAX, Some(deadline), Some(slice)) {
                 Err(e) => {
                     let hint = if soft && matches!(e, KvmError::Internal(_)) {
@@ -694,25 +689,34 @@ impl Bench {
                     break Err(Stop::Failed(format!("{e}{hint}")));
                 }
                 Ok(KvmExit::Stop) => {
+                    // BIOS host calls (the demo disk's INT 13h) are served in KVM's RAM.
+                    kvm::serve_stop(&mut board, &mut kvm);
                     if let Some(code) = board.io.exit_code() {
                         break if code == 1 {
                             Ok(())
                         } else {
-                            Err(Stop::Failed(format!("guest exit status {code}")))
+                            let hint = if soft {
+                                "; under PVM, interrupts and paging in 32-bit protected mode \
+                                 fail (see BENCHMARKS.md)"
+                            } else {
+                                ""
+                            };
+                            Err(Stop::Failed(format!("guest exit status {code}{hint}")))
                         };
                     }
                     if board.io.reset_requested() {
                         break Err(Stop::Failed("the guest reset the machine".into()));
                     }
                 }
-                Ok(KvmExit::Halted) => {
-                    if board.io.next_event().is_none() {
-                        break Err(Stop::Failed(
-                            "the CPU halted and no device can raise an interrupt".into(),
-                        ));
+                Ok(KvmExit::Halted) => match kvm::halted_for_good(&board, &kvm) {
+                    Err(e) => break Err(Stop::Failed(e.to_string())),
+                    Ok(Some(why)) => break Err(Stop::Failed(why)),
+                    Ok(None) => {
+                        if !kvm::wait_for_interrupt(&mut board, t0, Some(deadline)) {
+                            break Err(timeout());
+                        }
                     }
-                    std::thread::sleep(slice);
-                }
+                },
                 Ok(KvmExit::Shutdown) => {
                     let hint = if soft {
                         "; under PVM, 32-bit guests that turn on paging triple-fault (seen here with \
@@ -727,18 +731,21 @@ impl Bench {
                 Ok(KvmExit::Budget) => {}
             }
             if Instant::now() >= deadline {
-                break Err(Stop::Skipped(format!(
-                    "did not finish within the {} s limit on {}",
-                    limit.as_secs(),
-                    self.host.hypervisor
-                )));
+                break Err(timeout());
             }
         };
         let secs = t0.elapsed().as_secs_f64();
         let cpu_secs = thread_cpu().zip(cpu0).map(|(b, a)| b - a);
         board.flush();
         let output = take_output(&out);
-        end?;
+        // A failure says what the guest said last (disk guests say where they stopped).
+        end.map_err(|stop| match stop {
+            Stop::Failed(why) => match output.lines().rfind(|l| !l.trim().is_empty()) {
+                Some(last) => Stop::Failed(format!("{why}; the guest's last output: {last:?}")),
+                None => Stop::Failed(why),
+            },
+            skipped => skipped,
+        })?;
         let mut exits: Vec<(String, u64)> = kvm
             .stats
             .by_reason()
@@ -909,9 +916,10 @@ impl Bench {
             let mut n = format!("{got:.0} interrupts/s reached the guest (PIT set to {hz:.0}/s)");
             if engine == Engine::Kvm && got < hz * 0.9 {
                 n.push_str(
-                    ": in the -accel kvm loop a HLT exit sleeps the vCPU thread until the next \
-                     device event (thread::sleep, at least 0.1 ms, longer on a busy host), and \
-                     timer periods that pass meanwhile are not all delivered",
+                    ": in the -accel kvm loop a halted vCPU thread sleeps until the next device \
+                     event (thread::sleep, longer on a busy host), each exit and re-entry costs \
+                     (more under a software hypervisor), and timer periods that pass meanwhile \
+                     are not all delivered",
                 );
             }
             row.reason = Some(match row.reason.take() {

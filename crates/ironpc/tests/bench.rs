@@ -1,9 +1,8 @@
 //! `ironpc bench`: its built-in ROMs must be the reproducible build of their sources, and a
 //! quick run must measure every engine it can, check every guest's answer, and write JSON of
 //! the documented shape (plus CSV and an SVG chart). Where KVM cannot run, its rows must be
-//! "skipped" with a reason (always for the demo disk, which boots through the built-in BIOS's
-//! disk path that KVM does not serve). The quick run takes a few seconds (KVM under PVM most
-//! of it).
+//! "skipped" or "failed" with a reason. The quick run takes tens of seconds on a PVM host
+//! (KVM under PVM most of it: the demo disk's real-mode sieve runs in its emulator).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -195,11 +194,6 @@ fn quick_bench_checks_and_reports_every_engine() {
     assert_eq!(row("interp", "portio")["exits"]["io_out"], 100_051);
     assert_eq!(row("interp", "irq-real")["exits"]["interrupts"], 1000);
 
-    // The demo disk boots through the built-in BIOS, whose disk reads KVM does not serve:
-    // its KVM row says so instead of measuring anything.
-    let r = row("kvm", "demo-disk");
-    assert_eq!(r["status"], "skipped", "{r}");
-    assert!(r["exits"].as_object().unwrap().is_empty(), "{r}");
     assert!(
         row("interp", "demo-disk")["exits"]["io_out"]
             .as_u64()
@@ -244,6 +238,29 @@ fn quick_bench_checks_and_reports_every_engine() {
         let r = row("kvm", "portio");
         if r["status"] == "ok" {
             assert!(r["exits"]["io_out"].as_u64().unwrap() >= 100_000, "{r}");
+        }
+        // The demo disk boots through the built-in BIOS, whose INT 13h the KVM loop serves
+        // in KVM's RAM. Under PVM the demo stops when it takes IRQ0 in protected mode (it
+        // says so, and the row says why); on VT-x/AMD-V it runs to its end.
+        let r = row("kvm", "demo-disk");
+        if hv.starts_with("pvm") {
+            // (Skipped: the time limit, on a busy host.)
+            assert!(
+                ["ok", "failed", "skipped"].contains(&r["status"].as_str().unwrap()),
+                "{r}"
+            );
+            if r["status"] == "failed" {
+                let why = r["reason"].as_str().unwrap();
+                assert!(
+                    why.contains("PVM") && why.contains("the guest's last output"),
+                    "{r}"
+                );
+                // It got past the BIOS's disk loading: the demo itself printed that.
+                assert!(!why.contains("No bootable device"), "{r}");
+            }
+        } else {
+            assert_eq!(r["status"], "ok", "{r}");
+            assert!(r["exits"]["io_out"].as_u64().unwrap() > 0, "{r}");
         }
     } else {
         for w in workloads {
