@@ -18,6 +18,7 @@
 ;         hostcall.asm the trap to the host; INT 13h (disks)
 ;         int10.asm   video (VGA text modes 00h-03h, graphics 12h and 13h)
 ;         vga.asm     the VGA registers, palettes, fonts, graphics text, scrolling
+;         vbe.asm     VESA BIOS Extensions 3.0 (INT 10h AH=4Fh) on the Bochs DISPI adapter
 ;         int15.asm   system services (E820, A20, waits, block move...)
 ;         int16.asm   keyboard: INT 09h (IRQ 1) and INT 16h
 ;         int1a.asm   time: INT 08h (IRQ 0), INT 1Ah, INT 70h (IRQ 8)
@@ -36,6 +37,7 @@ rom_start:
 %include "post.asm"
 %include "int10.asm"
 %include "vga.asm"
+%include "vbe.asm"
 %include "int15.asm"
 %include "int16.asm"
 %include "int1a.asm"

@@ -9,9 +9,10 @@
 ; console, port E9h, so that a run without a screen still shows what the guest prints.
 ;
 ; Not implemented (the call returns with nothing changed): CGA modes 04h-06h, EGA modes
-; 0Dh-10h, mode 11h, the monochrome mode 07h, AH=1Bh/1Ch state functions, VBE (AH=4Fh:
-; AL stays unchanged, which VBE callers read as "not supported"). There is no 8x14 font:
-; requests for it get the 8x16 font.
+; 0Dh-10h, mode 11h, the monochrome mode 07h, AH=1Bh/1Ch state functions. There is no
+; 8x14 font: requests for it get the 8x16 font.
+;
+; AH=4Fh, the VESA BIOS Extensions, is vbe.asm.
 
 ; The caller's registers, saved by the entry (BP points at them).
 %define V_DI    0
@@ -61,7 +62,11 @@ int10:
         mov     bp, sp
         push    BDA_SEG
         pop     ds
-        cmp     ah, 0x1A
+        cmp     ah, 0x4F                ; VESA BIOS Extensions (vbe.asm)
+        jne     .vga
+        call    vbe_dispatch
+        jmp     v_return
+.vga:   cmp     ah, 0x1A
         ja      v_return
         movzx   si, ah
         shl     si, 1
@@ -287,6 +292,7 @@ v_set_mode:
         and     al, 0x7F
         call    find_mode
         jc      .ret
+        call    vbe_off                 ; leave any VBE mode (vbe.asm)
         mov     [BDA_VMODE], al
         and     ah, 0x80
         or      ah, 0x60                ; 256 KiB of video memory; cursor emulation on
