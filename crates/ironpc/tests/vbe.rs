@@ -13,6 +13,8 @@
 //! * GRUB 2 (`grub-pc-bin`, `grub-mkrescue`): `videoinfo` at its command line lists our
 //!   modes, and `gfxterm` runs in 800x600x32.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,10 +22,7 @@ use std::time::Instant;
 
 use ironpc_devices::vga::{VBE_MAX_BPP, VBE_MAX_XRES, VBE_MAX_YRES, VRAM_SIZE};
 use ironpc_machine::memory::LFB_BASE;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{golden, read_png, repo};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -136,85 +135,6 @@ fn hex(f: &HashMap<String, String>, key: &str) -> u64 {
         .get(key)
         .unwrap_or_else(|| panic!("no field {key} in {f:?}"));
     u64::from_str_radix(v, 16).unwrap_or_else(|_| panic!("{key}={v} is not hex"))
-}
-
-// --- PNGs ---------------------------------------------------------------------------------
-
-/// An RGB image: width, height, 3 bytes per pixel.
-struct Rgb {
-    width: usize,
-    height: usize,
-    data: Vec<u8>,
-}
-
-impl Rgb {
-    fn pixel(&self, x: usize, y: usize) -> u32 {
-        assert!(x < self.width && y < self.height, "({x}, {y}) is outside");
-        let i = (y * self.width + x) * 3;
-        u32::from(self.data[i]) << 16
-            | u32::from(self.data[i + 1]) << 8
-            | u32::from(self.data[i + 2])
-    }
-}
-
-fn read_png(p: &Path) -> Rgb {
-    let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("cannot open {}: {e}", p.display()));
-    let mut reader = png::Decoder::new(std::io::BufReader::new(f))
-        .read_info()
-        .expect("not a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("PNG too large")];
-    let info = reader.next_frame(&mut buf).expect("bad PNG");
-    assert_eq!(
-        (info.color_type, info.bit_depth),
-        (png::ColorType::Rgb, png::BitDepth::Eight),
-        "{}: expected 8-bit RGB",
-        p.display()
-    );
-    buf.truncate(info.buffer_size());
-    Rgb {
-        width: info.width as usize,
-        height: info.height as usize,
-        data: buf,
-    }
-}
-
-/// Compare the screen dump `got` with `tests/golden/vbe/NAME`, or write it there under
-/// `IRONPC_BLESS=1`.
-fn golden(got: &Path, name: &str) {
-    let want = repo().join("tests/golden/vbe").join(name);
-    if std::env::var_os("IRONPC_BLESS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(want.parent().unwrap()).unwrap();
-        std::fs::copy(got, &want).expect("cannot bless the golden file");
-        eprintln!("blessed {}", want.display());
-        return;
-    }
-    assert!(
-        want.exists(),
-        "{} is missing: run with IRONPC_BLESS=1 to create it (then check it)",
-        want.display()
-    );
-    let (g, w) = (read_png(got), read_png(&want));
-    assert_eq!(
-        (g.width, g.height),
-        (w.width, w.height),
-        "{name}: size differs from {}",
-        want.display()
-    );
-    let diffs: Vec<usize> = (0..g.width * g.height)
-        .filter(|&i| g.data[i * 3..i * 3 + 3] != w.data[i * 3..i * 3 + 3])
-        .collect();
-    if let Some(&first) = diffs.first() {
-        let (x, y) = (first % g.width, first / g.width);
-        panic!(
-            "{name}: {} pixels differ from {}; the first at ({x}, {y}): {:06x}, want {:06x} \
-             (the run's picture is {}; if the change is intended, rerun with IRONPC_BLESS=1)",
-            diffs.len(),
-            want.display(),
-            g.pixel(x, y),
-            w.pixel(x, y),
-            got.display()
-        );
-    }
 }
 
 // --- Modes ----------------------------------------------------------------------------------
@@ -487,7 +407,7 @@ fn controller_and_mode_information_and_lfb_picture() {
             assert_eq!(pic.pixel(x, y), lfb_picture(x, y), "pixel ({x}, {y})");
         }
     }
-    golden(&png, "lfb1024x768x32.png");
+    golden(&png, "vbe/lfb1024x768x32.png");
 }
 
 /// 4F02h with a VGA mode number goes through the AH=00h mode set, which turns DISPI off:
@@ -536,7 +456,7 @@ fn banked_window_8bpp_with_8bit_palette() {
             assert_eq!(pic.pixel(x, y), want, "pixel ({x}, {y})");
         }
     }
-    golden(&png, "banked640x480x8.png");
+    golden(&png, "vbe/banked640x480x8.png");
 }
 
 // --- GRUB 2 ---------------------------------------------------------------------------------
