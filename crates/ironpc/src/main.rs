@@ -37,6 +37,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// The largest firmware image the board takes (`ironpc_machine::Board::new`).
+const BIOS_MAX: u64 = 0x2_0000;
+
+/// Read a `-bios` image, but never more than the largest valid ROM: a huge file or a
+/// device is refused by its size instead of being loaded into memory.
+fn read_bios(p: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let what = || format!("cannot read BIOS image {}", p.display());
+    let f = std::fs::File::open(p).with_context(what)?;
+    let mut bios = Vec::new();
+    f.take(BIOS_MAX + 1)
+        .read_to_end(&mut bios)
+        .with_context(what)?;
+    if bios.len() as u64 > BIOS_MAX {
+        let size = std::fs::metadata(p).map_or(bios.len() as u64, |m| m.len());
+        bail!("{}", ironpc_machine::ConfigError::BiosSize(size as usize));
+    }
+    Ok(bios)
+}
+
 fn run(args: &Args) -> Result<u8> {
     let use_kvm = match args.accel.as_str() {
         "interp" | "tcg" => false,
@@ -54,9 +74,7 @@ fn run(args: &Args) -> Result<u8> {
         }
     }
     let bios = match &args.bios {
-        Some(p) => {
-            std::fs::read(p).with_context(|| format!("cannot read BIOS image {}", p.display()))?
-        }
+        Some(p) => read_bios(p)?,
         None => BUILTIN_BIOS.to_vec(),
     };
     let disks = DiskConfig {
