@@ -580,8 +580,16 @@ impl Board {
         const FINE_SLICE: u64 = 1_000;
         /// How long (in instructions) fine slices go on after the last timer access.
         const FINE_WINDOW: u64 = 100_000;
+        /// Slice length while the guest runs slowly (pathological self-modifying code can
+        /// drop below 1 MIPS) and a deadline is set, so that `--timeout` is kept to within
+        /// a few milliseconds. Only then: slice ends are where devices see the time move.
+        const SLOW_SLICE: u64 = 20_000;
+        /// A full slice that takes longer than this in host time counts as slow.
+        const SLOW_HOST: Duration = Duration::from_millis(50);
         let host_start = Instant::now();
         let vt_start = self.now_ns();
+        // With a deadline, start small until the guest shows its speed.
+        let mut slow = deadline.is_some();
         loop {
             self.poll_host_input();
             if self.poll_frontend().quit || self.quit {
@@ -592,6 +600,8 @@ impl Board {
             self.io.advance(now);
             let slice = if self.cpu.cpu.icount < self.fine_until {
                 FINE_SLICE
+            } else if slow {
+                SLOW_SLICE
             } else {
                 SLICE
             };
@@ -605,7 +615,14 @@ impl Board {
                     ram: &mut self.ram,
                     bus: &mut self.io,
                 };
-                self.cpu.run(&mut sys, budget)
+                let t0 = deadline.map(|_| Instant::now());
+                let exit = self.cpu.run(&mut sys, budget);
+                if let Some(t0) = t0 {
+                    // Judge speed by what a full slice would have cost.
+                    let per_instr = t0.elapsed() / u32::try_from(budget.max(1)).unwrap_or(u32::MAX);
+                    slow = per_instr * u32::try_from(SLICE).unwrap_or(u32::MAX) > SLOW_HOST;
+                }
+                exit
             };
             self.io.now_ns = self.now_ns();
             match exit {
