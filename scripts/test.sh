@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Packages the tests need ------------------------------------------------------
-need_pkgs=(nasm syslinux syslinux-common mtools dosfstools grub-pc-bin grub-common xorriso)  # nasm: test ROMs and boot sectors; the rest: SYSLINUX and GRUB boots (tests/bios.rs, tests/guests.rs)
+need_pkgs=(nasm syslinux syslinux-common mtools dosfstools grub-pc-bin grub-common xorriso memtest86+)  # nasm: test ROMs and boot sectors; the rest: SYSLINUX and GRUB boots (tests/bios.rs, tests/guests.rs)
 # The window test (crates/ironpc/tests/vga.rs): an X server, a key typist and a screenshot
 # tool; minifb loads libX11/libXcursor at run time.
 need_pkgs+=(xvfb xdotool x11-apps libx11-6 libxcursor1)

@@ -460,3 +460,58 @@ fn syslinux_mboot_boots_multiboot_kernel() {
     assert_eq!(rep.get("cmdline"), "mbkernel.bin some args", "{r}");
     assert!(rep.get("loader").starts_with("SYSLINUX 6."), "{r}");
 }
+
+/// memtest86+ (Debian's `memtest86+` package, its 32-bit build) loaded by GRUB with
+/// `linux16` (the Linux real-mode boot protocol): it sizes memory from our E820 map,
+/// calibrates the TSC, and runs its tests over all RAM with no errors. It never ends by
+/// itself, so the run ends by `--timeout`; its initialisation takes ~12 s of guest time.
+#[test]
+fn memtest86plus_tests_memory() {
+    let bin = Path::new("/boot/memtest86+ia32.bin");
+    assert!(
+        bin.exists(),
+        "{} is missing: run scripts/test.sh, which installs the memtest86+ package",
+        bin.display()
+    );
+    let dir = scratch("memtest");
+    let root = dir.join("iso");
+    std::fs::create_dir_all(root.join("boot/grub")).unwrap();
+    std::fs::copy(bin, root.join("boot/mt.bin")).unwrap();
+    std::fs::write(
+        root.join("boot/grub/grub.cfg"),
+        "set timeout=0\nmenuentry memtest {\n    linux16 /boot/mt.bin\n}\n",
+    )
+    .unwrap();
+    let iso = dir.join("memtest.iso");
+    tool(
+        "grub-mkrescue",
+        &[
+            "-d",
+            "/usr/lib/grub/i386-pc",
+            "-o",
+            s(&iso),
+            "--locales=",
+            "--fonts=",
+            "--themes=",
+            "--install-modules=linux16 normal",
+            s(&root),
+        ],
+    );
+    let r = ironpc(
+        &dir,
+        &["-hda", s(&iso), "-snapshot", "-m", "16", "--timeout", "45"],
+    );
+    assert_eq!(r.status, Some(124), "memtest runs until --timeout: {r}");
+    let screen = &r.screen;
+    assert!(screen.contains("Memtest86+ v6."), "{r}");
+    assert!(screen.contains("Memory  :   16MB"), "sized from E820: {r}");
+    assert!(screen.contains("CLK/Temp: 999MHz"), "TSC calibrated: {r}");
+    assert!(screen.contains("Errors: 0"), "{r}");
+    // A test is under way: "Test #N  [name]" with a number.
+    let running = screen.lines().any(|l| {
+        l.split("Test #")
+            .nth(1)
+            .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()) && t.contains('['))
+    });
+    assert!(running, "a memory test is running: {r}");
+}
