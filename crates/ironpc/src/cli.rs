@@ -127,7 +127,7 @@ pub enum RtcBase {
 
 impl RtcBase {
     /// Parse the `-rtc` option list: `base=utc|localtime|YYYY-MM-DD[THH:MM:SS]`, and
-    /// `clock=vm`, which is what IronPC's RTC always does (it runs on virtual time).
+    /// `clock=host|vm` (see [`rtc_clock_paced`]).
     pub fn parse(s: &str) -> Result<RtcBase, String> {
         let mut base = RtcBase::Utc;
         for opt in s.split(',').filter(|o| !o.is_empty()) {
@@ -135,12 +135,8 @@ impl RtcBase {
                 Some(("base", "utc")) => base = RtcBase::Utc,
                 Some(("base", "localtime")) => base = RtcBase::LocalTime,
                 Some(("base", dt)) => base = RtcBase::At(parse_datetime(dt)?),
-                Some(("clock", "vm")) => {}
-                Some(("clock", c)) => {
-                    return Err(format!(
-                        "-rtc clock={c}: only clock=vm (the RTC runs on the guest's virtual time)"
-                    ))
-                }
+                Some(("clock", "vm" | "host")) => {}
+                Some(("clock", c)) => return Err(format!("-rtc clock={c}: expected host or vm")),
                 _ => {
                     return Err(format!(
                         "-rtc {opt}: expected base=utc, base=localtime or \
@@ -161,6 +157,15 @@ impl RtcBase {
             RtcBase::At(t) => t,
         }
     }
+}
+
+/// The `clock=` part of `-rtc`: whether virtual time is tied to host time. The machine's
+/// clock (RTC, PIT, TSC) always runs on virtual time, which advances with the instructions
+/// executed. `clock=host` (the default) keeps it from running ahead of host time while the
+/// guest idles, for interactive use; `clock=vm` skips idle time at once, so a guest's
+/// timers run as fast as the host can execute it (repeatable and fastest, for tests).
+pub fn rtc_clock_paced(opt: Option<&str>) -> bool {
+    !opt.is_some_and(|s| s.split(',').any(|o| o == "clock=vm"))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -251,12 +256,16 @@ mod tests {
             "base=2024-1-1x",
             "base=+024-01-01",
             "base=tomorrow",
-            "clock=host",
+            "clock=rt",
             "driftfix=slew",
             "utc",
         ] {
             assert!(RtcBase::parse(bad).is_err(), "{bad} should be rejected");
         }
+        assert_eq!(RtcBase::parse("clock=host"), Ok(RtcBase::Utc));
+        assert!(rtc_clock_paced(None));
+        assert!(rtc_clock_paced(Some("base=utc,clock=host")));
+        assert!(!rtc_clock_paced(Some("base=utc,clock=vm")));
         assert_eq!(RtcBase::Utc.start(1000, 3600), 1000);
         assert_eq!(RtcBase::LocalTime.start(1000, 3600), 4600);
         assert_eq!(RtcBase::At(5).start(1000, 3600), 5);

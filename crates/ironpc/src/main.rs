@@ -100,6 +100,7 @@ fn run(args: &Args) -> Result<u8> {
         no_reboot: args.no_reboot,
         disks,
         rtc_start: rtc_start(args.rtc.as_deref())?,
+        pace: cli::rtc_clock_paced(args.rtc.as_deref()),
         ..Config::default()
     };
     let mut board = Board::new(&cfg)?;

@@ -389,6 +389,24 @@ fn idle_guest_sleeps() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `-rtc clock=vm`: virtual time is not tied to host time, so the same idle guest's 2 s of
+/// timer ticks are skipped through at once (here well under a second of host time).
+#[test]
+fn clock_vm_skips_idle_time() {
+    let dir = scratch("idle-vm");
+    let rom = assemble("idle", &dir, &[]);
+    let start = Instant::now();
+    let r = run(&rom, &dir, &["-rtc", "clock=vm"], None);
+    let wall = start.elapsed();
+    assert_eq!(r.status, Some(1), "{}", r.e9);
+    assert_eq!(r.e9, "idle: 200 ticks\n");
+    assert!(
+        wall < Duration::from_millis(1500),
+        "2 s of idle virtual time took {wall:?} of host time with clock=vm"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `-nographic`: bytes piped into standard input reach COM1 (the guest echoes them to the
 /// debug console and back to COM1, which is standard output). More than the FIFO holds,
 /// before the guest has even initialised the UART.
