@@ -3,24 +3,16 @@
 //! (`tests/bootsect/*.asm`, assembled here with nasm) exercise the services and print
 //! their results on the debug console, which the tests compare.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::{repo, s, scratch, tool};
+
 use ironpc_machine::bioscall::BUILTIN_BIOS;
 use ironpc_machine::{Board, Config, DiskConfig, Output, RunOutcome};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ironpc-bios-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// Assemble `tests/bootsect/NAME.asm`.
 fn program(name: &str, dir: &Path) -> Vec<u8> {
@@ -96,10 +88,6 @@ fn ironpc_with(args: &[&str]) -> Run {
         out: String::from_utf8_lossy(&out.stdout).into_owned(),
         err: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
@@ -494,24 +482,6 @@ fn keyboard_int16() {
 }
 
 // --- SYSLINUX (Debian's syslinux, mtools, dosfstools: scripts/test.sh installs them) ------
-
-/// Run a host tool of the SYSLINUX tests.
-fn tool(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd)
-        .args(args)
-        .env("MTOOLS_SKIP_CHECK", "1")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{cmd}: {e}: run scripts/test.sh, which installs syslinux, mtools and dosfstools"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Put `files` (name, contents) into the FAT file system at byte `offset` of `img`.
 fn fat_files(dir: &Path, img: &Path, offset: u64, files: &[(&str, &[u8])]) {

@@ -14,45 +14,14 @@
 //! Nothing third-party is stored in the repository: the images are built here from the
 //! Debian packages that `scripts/test.sh` installs.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ironpc-guests-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Run a host tool that builds a guest image.
-fn tool(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd)
-        .args(args)
-        .env("MTOOLS_SKIP_CHECK", "1")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{cmd}: {e}: run scripts/test.sh, which installs nasm, grub-pc-bin, \
-                 grub-common, xorriso, syslinux, syslinux-common, mtools and dosfstools"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use support::{grub_mkrescue, repo, s, scratch, tool};
 
 /// Assemble `tests/guests/mbkernel.asm` into `dir`.
 fn mbkernel(dir: &Path) -> PathBuf {
@@ -305,20 +274,7 @@ fn grub_rescue_iso(dir: &Path) -> PathBuf {
     );
     std::fs::write(root.join("boot/grub/grub.cfg"), cfg).unwrap();
     let iso = dir.join("grub.iso");
-    tool(
-        "grub-mkrescue",
-        &[
-            "-d",
-            "/usr/lib/grub/i386-pc",
-            "-o",
-            s(&iso),
-            "--locales=",
-            "--fonts=",
-            "--themes=",
-            "--install-modules=multiboot normal echo iorw",
-            s(&root),
-        ],
-    );
+    grub_mkrescue(&root, &iso, "multiboot normal echo iorw");
     iso
 }
 
@@ -483,20 +439,7 @@ fn memtest86plus_tests_memory() {
     )
     .unwrap();
     let iso = dir.join("memtest.iso");
-    tool(
-        "grub-mkrescue",
-        &[
-            "-d",
-            "/usr/lib/grub/i386-pc",
-            "-o",
-            s(&iso),
-            "--locales=",
-            "--fonts=",
-            "--themes=",
-            "--install-modules=linux16 normal",
-            s(&root),
-        ],
-    );
+    grub_mkrescue(&root, &iso, "linux16 normal");
     let r = ironpc(
         &dir,
         &["-hda", s(&iso), "-snapshot", "-m", "16", "--timeout", "45"],

@@ -22,35 +22,7 @@ use std::time::Instant;
 
 use ironpc_devices::vga::{VBE_MAX_BPP, VBE_MAX_XRES, VBE_MAX_YRES, VRAM_SIZE};
 use ironpc_machine::memory::LFB_BASE;
-use support::{golden, read_png, repo};
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("vbe-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("cannot create a scratch directory");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Run a host tool that builds a test image.
-fn tool(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| {
-        panic!(
-            "{cmd}: {e}: run scripts/test.sh, which installs nasm, grub-pc-bin, grub-common, \
-             xorriso and mtools"
-        )
-    });
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use support::{golden, grub_mkrescue, read_png, repo, s, scratch, tool};
 
 /// `tests/bootsect/vbe.asm` (with `defines`) assembled onto a 1.44 MB floppy image.
 fn floppy(dir: &Path, defines: &[&str]) -> PathBuf {
@@ -477,20 +449,7 @@ fn grub_iso(dir: &Path) -> PathBuf {
     )
     .expect("/usr/share/grub/ascii.pf2 (grub-common): run scripts/test.sh, which installs it");
     let iso = dir.join("grub.iso");
-    tool(
-        "grub-mkrescue",
-        &[
-            "-d",
-            "/usr/lib/grub/i386-pc",
-            "-o",
-            s(&iso),
-            "--locales=",
-            "--fonts=",
-            "--themes=",
-            "--install-modules=normal echo iorw vbe videoinfo gfxterm font",
-            s(&root),
-        ],
-    );
+    grub_mkrescue(&root, &iso, "normal echo iorw vbe videoinfo gfxterm font");
     iso
 }
 

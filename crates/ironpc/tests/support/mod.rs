@@ -119,3 +119,57 @@ pub fn golden(got: &Path, name: &str) {
         );
     }
 }
+
+/// A fresh scratch directory for one test (unique per test process and name).
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ironpc-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("cannot create a scratch directory");
+    d
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("scratch paths are UTF-8")
+}
+
+/// Run a host tool that builds a guest image (grub-mkrescue, syslinux, mtools, mkfs...);
+/// it must succeed.
+pub fn tool(cmd: &str, args: &[&str]) {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .env("MTOOLS_SKIP_CHECK", "1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{cmd}: {e}: run scripts/test.sh, which installs nasm, grub-pc-bin, \
+                 grub-common, xorriso, syslinux, syslinux-common, mtools, dosfstools and \
+                 memtest86+"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A GRUB 2 rescue image (`grub-mkrescue`, i386-pc) of the tree `root` with only `modules`
+/// built in and no locales, fonts or themes (small and quick to boot), written to `iso`.
+pub fn grub_mkrescue(root: &Path, iso: &Path, modules: &str) {
+    tool(
+        "grub-mkrescue",
+        &[
+            "-d",
+            "/usr/lib/grub/i386-pc",
+            "-o",
+            s(iso),
+            "--locales=",
+            "--fonts=",
+            "--themes=",
+            &format!("--install-modules={modules}"),
+            s(root),
+        ],
+    );
+}
